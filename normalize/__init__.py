@@ -1,0 +1,1 @@
+"""svodka stage."""

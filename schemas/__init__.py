@@ -1,0 +1,50 @@
+"""Typed records every svodka stage speaks.
+
+``schemas.report`` is the JSON contract other systems read (schema_version "1");
+``schemas.grid`` is what extractors hand to the normaliser: physical tables as
+found in a document, with provenance on every cell.
+"""
+
+from schemas.errors import SvodkaError
+from schemas.grid import BBox, Grid, GridCell, Problem, RawDocument, TextLine
+from schemas.numformat import RU, NumberFormat
+from schemas.report import (
+    SCHEMA_VERSION,
+    Cell,
+    Document,
+    Finding,
+    Measure,
+    Report,
+    Row,
+    Severity,
+    Source,
+    Status,
+    Table,
+    TableKind,
+    Unit,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BBox",
+    "Cell",
+    "Document",
+    "Finding",
+    "Grid",
+    "GridCell",
+    "Measure",
+    "NumberFormat",
+    "Problem",
+    "RU",
+    "SvodkaError",
+    "RawDocument",
+    "Report",
+    "Row",
+    "Severity",
+    "Source",
+    "Status",
+    "Table",
+    "TableKind",
+    "TextLine",
+    "Unit",
+]

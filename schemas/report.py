@@ -1,0 +1,133 @@
+"""The JSON record contract (``shared/spec/output-contract.md``, schema_version "1").
+
+Field names and enum values here are the public contract: change them only with
+a new ``SCHEMA_VERSION``.  Values are ``Decimal`` and serialise as strings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+SCHEMA_VERSION = "1"
+
+
+def _decimal_to_str(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+DecimalStr = Annotated[
+    Decimal,
+    PlainSerializer(_decimal_to_str, return_type=str | None, when_used="always"),
+    Field(json_schema_extra={"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
+]
+
+
+class TableKind(StrEnum):
+    EXPENSES = "expenses"
+    KPI = "kpi"
+    OTHER = "other"
+
+
+class Measure(StrEnum):
+    PLAN = "plan"
+    FACT = "fact"
+
+
+class Source(StrEnum):
+    TOTAL = "total"
+    FEDERAL = "federal"
+    REGIONAL = "regional"
+    EXTRABUDGETARY = "extrabudgetary"
+
+
+class Status(StrEnum):
+    NUMBER = "number"
+    NOT_APPLICABLE = "not_applicable"
+    EMPTY = "empty"
+    DASH = "dash"
+    UNREADABLE = "unreadable"
+
+
+class Unit(StrEnum):
+    THOUSAND_RUB = "thousand_rub"
+    RUB = "rub"
+    COUNT = "count"
+    PERCENT = "percent"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class Document(_Model):
+    path: str
+    sha256: str
+    format: str = Field(description="pdf | pptx | docx | xlsx | image-pdf")
+    pages: int = Field(ge=0, description="pages or slides")
+    organization: str | None = None
+    region: str | None = None
+
+
+class Cell(_Model):
+    column: list[str] = Field(default_factory=list, description="header path, top to bottom")
+    measure: Measure | None = None
+    source: Source | None = None
+    value: DecimalStr | None = None
+    status: Status = Status.NUMBER
+    unit: Unit | None = None
+    footnote: str | None = None
+    raw: str = ""
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="x0, top, x1, bottom in points from the page's top-left"
+    )
+
+
+class Row(_Model):
+    code: str | None = None
+    label: str = ""
+    parent: str | None = None
+    is_total: bool = False
+    cells: list[Cell] = Field(default_factory=list)
+
+
+class Table(_Model):
+    id: str
+    kind: TableKind = TableKind.OTHER
+    title: str | None = None
+    year: int | None = None
+    pages: list[int] = Field(default_factory=list)
+    engine: str | None = Field(default=None, description="extractor that found the table")
+    quality: float | None = Field(default=None, description="0..1, share of value cells parsed")
+    rows: list[Row] = Field(default_factory=list)
+
+
+class Finding(_Model):
+    severity: Severity
+    rule: str
+    table: str | None = None
+    code: str | None = None
+    measure: Measure | None = None
+    source: Source | None = None
+    actual: DecimalStr | None = None
+    expected: DecimalStr | None = None
+    message: str
+    page: int | None = None
+
+
+class Report(_Model):
+    schema_version: str = SCHEMA_VERSION
+    document: Document
+    status: str = Field(default="success", description="success | partial | failure")
+    tables: list[Table] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)

@@ -1,1 +1,70 @@
-"""svodka stage."""
+"""Stage 1: documents to physical grids (``schemas.RawDocument``).
+
+``document_to_raw`` sniffs the file's real format from its bytes (not its name)
+and hands it to the matching extractor.  Unreadable files raise
+``schemas.SvodkaError`` with a stable code.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from schemas import RawDocument, SvodkaError
+
+SUPPORTED_SUFFIXES = (".pdf", ".pptx", ".docx", ".xlsx")
+
+
+def sniff_format(path: Path) -> str:
+    """Return pdf | pptx | docx | xlsx from the file's bytes, or raise SvodkaError."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise SvodkaError(str(path), f"не удалось открыть файл: {exc.strerror}", code="E_IO") from exc
+    if not head:
+        raise SvodkaError(str(path), "пустой файл (0 байт)", code="E_EMPTY")
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"PK"):
+        return _sniff_zip(path)
+    if path.suffix.lower() == ".pdf":
+        raise SvodkaError(str(path), "файл назван .pdf, но это не PDF", code="E_NOT_PDF")
+    if path.suffix.lower() in (".pptx", ".docx", ".xlsx"):
+        raise SvodkaError(str(path), "файл Office, но не ZIP-архив", code="E_NOT_OFFICE")
+    raise SvodkaError(str(path), "формат не поддерживается", code="E_UNSUPPORTED")
+
+
+def _sniff_zip(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SvodkaError(str(path), f"повреждённый ZIP-архив: {exc}", code="E_BROKEN_OFFICE") from exc
+    for prefix, fmt in (("ppt/", "pptx"), ("word/", "docx"), ("xl/", "xlsx")):
+        if any(n.startswith(prefix) for n in names):
+            return fmt
+    raise SvodkaError(str(path), "ZIP-архив, но не PPTX/DOCX/XLSX", code="E_UNSUPPORTED")
+
+
+def document_to_raw(path: Path, *, password: str | None = None) -> RawDocument:
+    """Read one document into grids and text lines."""
+    fmt = sniff_format(path)
+    if fmt == "pdf":
+        from extract.pdf import pdf_to_raw
+
+        return pdf_to_raw(path, password=password)
+    if fmt == "pptx":
+        from extract.pptx import pptx_to_raw
+
+        return pptx_to_raw(path)
+    if fmt == "docx":
+        from extract.docx import docx_to_raw
+
+        return docx_to_raw(path)
+    from extract.xlsx import xlsx_to_raw
+
+    return xlsx_to_raw(path)
+
+
+__all__ = ["SUPPORTED_SUFFIXES", "document_to_raw", "sniff_format"]

@@ -1,1 +1,5 @@
-"""svodka stage."""
+"""Stage 2: raw grids to typed contract records (numbers, codes, labels, tables)."""
+
+from normalize.document import raw_to_report
+
+__all__ = ["raw_to_report"]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = "1"
 
@@ -111,6 +114,12 @@ class Table(_Model):
     quality: float | None = Field(default=None, description="0..1, share of value cells parsed")
     rows: list[Row] = Field(default_factory=list)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The table laid out like the report (wide): code, label, one column per header path."""
+        from schemas.frames import table_to_frame
+
+        return table_to_frame(self)
+
 
 class Finding(_Model):
     severity: Severity
@@ -131,3 +140,9 @@ class Report(_Model):
     status: str = Field(default="success", description="success | partial | failure")
     tables: list[Table] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+
+    def cells_frame(self) -> pd.DataFrame:
+        """Tidy view: one row per cell (document, table, year, code, … value, status, unit, page)."""
+        from schemas.frames import report_to_cells_frame
+
+        return report_to_cells_frame(self)

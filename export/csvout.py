@@ -1,0 +1,86 @@
+"""CSV outputs: tidy cells, findings, one wide CSV per table.
+
+Default dialect is machine-friendly (comma, decimal point, UTF-8 with BOM so
+Excel reads Cyrillic); ``excel-ru`` uses ';' and a decimal comma.  Text that
+starts like a formula (= + - @ tab CR) is prefixed with "'" (OWASP).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from export.atomic import atomic_open
+from schemas import Finding, Report, Table
+from schemas.frames import CELL_COLUMNS, cell_records, table_to_wide_records
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FINDING_COLUMNS = (
+    "document", "severity", "rule", "table", "code", "measure", "source",
+    "actual", "expected", "page", "message",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    delimiter: str
+    decimal: str
+
+
+DIALECTS = {"default": Dialect("default", ",", "."), "excel-ru": Dialect("excel-ru", ";", ",")}
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _fmt(value: Any, dialect: Dialect) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", dialect.decimal)
+    if isinstance(value, int | float):
+        return str(value)
+    return neutralise(str(value))
+
+
+def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], dialect: Dialect) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_fmt(v, dialect) for v in row])
+    return buf.getvalue()
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
+              dialect: Dialect) -> None:
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(rows_to_csv(header, rows, dialect))
+
+
+def cells_rows(report: Report) -> list[list[Any]]:
+    return [[rec[c] for c in CELL_COLUMNS] for rec in cell_records(report)]
+
+
+def finding_rows(report: Report) -> list[list[Any]]:
+    return [_finding_row(report.document.path, f) for f in report.findings]
+
+
+def _finding_row(document: str, f: Finding) -> list[Any]:
+    return [
+        document, f.severity.value, f.rule, f.table, f.code,
+        f.measure.value if f.measure else None, f.source.value if f.source else None,
+        f.actual, f.expected, f.page, f.message,
+    ]  # fmt: skip
+
+
+def write_table_csv(table: Table, path: Path, dialect: Dialect) -> None:
+    header, body = table_to_wide_records(table)
+    write_csv(path, header, body, dialect)

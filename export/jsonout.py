@@ -1,0 +1,16 @@
+"""The contract JSON (one document per input file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from export.atomic import write_text_atomic
+from schemas import Report
+
+
+def report_to_json(report: Report) -> str:
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def write_report_json(report: Report, path: Path) -> None:
+    write_text_atomic(path, report_to_json(report))

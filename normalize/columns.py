@@ -1,0 +1,155 @@
+"""Read a grid's header: which rows are header, what each column is.
+
+``grid_to_layout`` decides, for one physical grid, the header rows, the code
+column, the label column and, for every value column, its header path with the
+measure and source it names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from normalize.codes import parse_code
+from normalize.labels import clean_header
+from normalize.numbers import looks_like_number
+from normalize.vocab import (
+    BREAKDOWN,
+    CODE_HEADER,
+    LABEL_HEADER,
+    match_header_unit,
+    match_measure,
+    match_source,
+)
+from schemas import Grid, GridCell, Measure, Source, Unit
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    index: int
+    path: tuple[str, ...]
+    measure: Measure | None
+    source: Source | None
+    unit: Unit | None
+
+
+@dataclass
+class Layout:
+    n_header: int
+    code_col: int | None
+    label_col: int | None
+    text_cols: list[int] = field(default_factory=list)
+    values: list[ValueColumn] = field(default_factory=list)
+
+    @property
+    def signature(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(v.path for v in self.values)
+
+
+def _texts(row: list[GridCell]) -> list[str]:
+    return [c.text.strip() for c in row]
+
+
+def _is_body_row(row: list[GridCell]) -> bool:
+    texts = _texts(row)
+    if not any(texts):
+        return False
+    first = next(t for t in texts if t)
+    if BREAKDOWN.match(first):
+        return True
+    if parse_code(first) is not None and len(texts) > 1:
+        return True
+    numeric = sum(1 for t in texts[1:] if t and looks_like_number(t))
+    return numeric >= max(1, (len([t for t in texts if t]) - 1) // 2)
+
+
+def count_header_rows(grid: Grid) -> int:
+    for i, row in enumerate(grid.rows):
+        if _is_body_row(row):
+            return i
+    return len(grid.rows)
+
+
+def _column_path(grid: Grid, col: int, n_header: int) -> tuple[str, ...]:
+    path: list[str] = []
+    for r in range(n_header):
+        row = grid.rows[r]
+        if col >= len(row):
+            continue
+        text = clean_header(row[col].text)
+        if text and (not path or path[-1] != text):
+            path.append(text)
+    return tuple(path)
+
+
+def _body_stats(grid: Grid, n_header: int, col: int) -> tuple[int, int, int, float]:
+    """(non-empty, number-like, code-like, mean length) of a column's body cells."""
+    filled = numeric = codes = 0
+    total_len = 0
+    for r, row in enumerate(grid.rows[n_header:], start=n_header):
+        if col >= len(row) or row[col].origin not in (None, (r, col)):
+            continue
+        text = row[col].text.strip()
+        if not text:
+            continue
+        filled += 1
+        total_len += len(text)
+        if looks_like_number(text):
+            numeric += 1
+        if parse_code(text) is not None:
+            codes += 1
+    return filled, numeric, codes, total_len / filled if filled else 0.0
+
+
+def grid_to_layout(grid: Grid, n_header: int | None = None) -> Layout:
+    n_header = count_header_rows(grid) if n_header is None else n_header
+    n_cols = grid.n_cols
+    paths = [_column_path(grid, c, n_header) for c in range(n_cols)]
+    stats = [_body_stats(grid, n_header, c) for c in range(n_cols)]
+    code_col = _find_code_col(paths, stats)
+    label_col = _find_label_col(paths, stats, code_col)
+    layout = Layout(n_header=n_header, code_col=code_col, label_col=label_col)
+    for c in range(n_cols):
+        if c in (code_col, label_col):
+            continue
+        filled, numeric, _, _ = stats[c]
+        if filled and numeric * 2 < filled and not _names_value(paths[c]):
+            layout.text_cols.append(c)
+            continue
+        layout.values.append(_value_column(c, paths[c]))
+    return layout
+
+
+def _names_value(path: tuple[str, ...]) -> bool:
+    return any(match_source(p) or match_measure(p) for p in path)
+
+
+def _find_code_col(
+    paths: list[tuple[str, ...]], stats: list[tuple[int, int, int, float]]
+) -> int | None:
+    for c, path in enumerate(paths[:2]):
+        if path and CODE_HEADER.match(path[0]) and not LABEL_HEADER.search(path[0]):
+            return c
+    for c, (filled, _, codes, mean_len) in enumerate(stats[:2]):
+        if filled and codes * 2 >= filled and mean_len < 12:
+            return c
+    return None
+
+
+def _find_label_col(
+    paths: list[tuple[str, ...]], stats: list[tuple[int, int, int, float]], code_col: int | None
+) -> int | None:
+    for c, path in enumerate(paths[:3]):
+        if c != code_col and path and LABEL_HEADER.search(" ".join(path)):
+            return c
+    candidates = [c for c in range(min(3, len(stats))) if c != code_col]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: stats[c][3])
+    return best if stats[best][0] and stats[best][1] * 2 < stats[best][0] else None
+
+
+def _value_column(index: int, path: tuple[str, ...]) -> ValueColumn:
+    measure = next((m for m in (match_measure(p) for p in path) if m), None)
+    source = next((s for s in (match_source(p) for p in path) if s), None)
+    unit = next((u for u in (match_header_unit(p) for p in path) if u), None)
+    return ValueColumn(index=index, path=path, measure=measure, source=source, unit=unit)

@@ -1,0 +1,134 @@
+"""A raw document to the contract ``Report`` (tables, organisation, region).
+
+    raw_to_report = grids_to_pieces -> pieces_to_tables -> document facts
+                    + findings for what could not be read
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from normalize.tables import grids_to_pieces, pieces_to_tables
+from schemas import Document, Finding, RawDocument, Report, Severity, Status, Table
+
+ORG_PATTERN = re.compile(
+    r"((?:АНО|ГАУ|ГБУ|АО|ООО|ФГБУ|МКУ|ГКУ|НО|Фонд)?\s*[«\"]?\s*"
+    r"(?:ЦКР|Центр\s+кластерного\s+развития)[^»\"\n]*[»\"]?)",
+)
+REGION_PATTERN = re.compile(
+    r"((?:[А-ЯЁ][а-яё-]+(?:ой|ого)\s+(?:области|края|автономного\s+округа))"
+    r"|(?:Республики\s+[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?)"
+    r"|(?:г\.\s*(?:Москвы|Санкт-Петербурга|Севастополя)))"
+)
+
+
+def region_to_nominative(genitive: str) -> str:
+    """'Тульской области' -> 'Тульская область', 'Пермского края' -> 'Пермский край'."""
+    words = genitive.split()
+    if words[0] == "Республики":
+        return " ".join(["Республика", *words[1:]])
+    adjective, noun = words[0], " ".join(words[1:])
+    if adjective.endswith("ской") or adjective.endswith("цкой") or adjective.endswith("ной"):
+        adjective = adjective[:-2] + "ая"
+    elif adjective.endswith("ого"):
+        stem = adjective[:-3]
+        adjective = stem + ("ий" if stem.endswith(("к", "г", "х")) else "ый")
+    noun = {"области": "область", "края": "край", "автономного округа": "автономный округ"}.get(
+        noun, noun
+    )
+    return f"{adjective} {noun}"
+
+
+def _organization(texts: list[str]) -> str | None:
+    for text in texts:
+        m = ORG_PATTERN.search(text)
+        if m:
+            org = m.group(1).strip()
+            if org.count("«") > org.count("»"):
+                org += "»"
+            return org
+    return None
+
+
+def _region(org: str | None, texts: list[str]) -> str | None:
+    for text in ([org] if org else []) + texts:
+        m = REGION_PATTERN.search(text)
+        if m:
+            return region_to_nominative(m.group(1))
+    return None
+
+
+def _unreadable_findings(table: Table) -> list[Finding]:
+    out = []
+    for row in table.rows:
+        for cell in row.cells:
+            if cell.status is Status.UNREADABLE:
+                out.append(
+                    Finding(
+                        severity=Severity.WARNING,
+                        rule="unreadable",
+                        table=table.id,
+                        code=row.code,
+                        measure=cell.measure,
+                        source=cell.source,
+                        page=cell.page,
+                        message=f"стр. {cell.page}, строка {row.code or row.label[:40]}: "
+                        f"не удалось прочитать число «{cell.raw}»",
+                    )
+                )
+    return out
+
+
+def _duplicate_code_findings(table: Table) -> list[Finding]:
+    counts = Counter(r.code for r in table.rows if r.code)
+    return [
+        Finding(
+            severity=Severity.WARNING,
+            rule="duplicate_code",
+            table=table.id,
+            code=code,
+            message=f"код строки {code} встречается {n} раза в таблице {table.id}",
+        )
+        for code, n in counts.items()
+        if n > 1
+    ]
+
+
+def _problem_findings(raw: RawDocument) -> list[Finding]:
+    return [
+        Finding(
+            severity=Severity.ERROR if p.code.startswith("E_") else Severity.INFO,
+            rule=p.code,
+            page=p.page,
+            message=p.message,
+        )
+        for p in raw.problems
+    ]
+
+
+def _status(raw: RawDocument, tables: list[Table]) -> str:
+    if any(p.code.startswith("E_") for p in raw.problems):
+        return "partial" if tables else "failure"
+    return "success"
+
+
+def raw_to_report(raw: RawDocument) -> Report:
+    tables = pieces_to_tables(grids_to_pieces(raw.grids))
+    texts = [ln.text for ln in raw.lines] + [c for g in raw.grids for c in g.context]
+    org = _organization(texts)
+    document = Document(
+        path=raw.path,
+        sha256=raw.sha256,
+        format=raw.format,
+        pages=raw.pages,
+        organization=org,
+        region=_region(org, texts),
+    )
+    findings = _problem_findings(raw)
+    for table in tables:
+        findings += _unreadable_findings(table) + _duplicate_code_findings(table)
+    return Report(document=document, status=_status(raw, tables), tables=tables, findings=findings)
+
+
+__all__ = ["raw_to_report", "region_to_nominative"]

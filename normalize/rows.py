@@ -1,0 +1,86 @@
+"""Body rows of one grid to contract rows (code, label, typed cells)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from normalize.codes import parse_code, split_leading_code
+from normalize.columns import Layout, ValueColumn
+from normalize.labels import clean_label
+from normalize.numbers import parse_number
+from normalize.vocab import BREAKDOWN, MONEY_LABEL, PERCENT_LABEL, TOTAL_LABEL
+from schemas import Cell, GridCell, Row, Status, TableKind, Unit
+
+
+@dataclass
+class RowContext:
+    kind: TableKind
+    default_unit: Unit | None
+
+
+def _row_code_and_label(cells: list[GridCell], layout: Layout) -> tuple[str | None, str]:
+    code_text = cells[layout.code_col].text if layout.code_col is not None else ""
+    label_parts = [cells[layout.label_col].text] if layout.label_col is not None else []
+    label_parts += [cells[c].text for c in layout.text_cols if c < len(cells)]
+    label = clean_label("\n".join(p for p in label_parts if p.strip()))
+    code = parse_code(code_text) if code_text.strip() else None
+    if code is None and not code_text.strip():
+        code, label = split_leading_code(label)
+    elif code is None:
+        label = clean_label(f"{code_text}\n{label}")
+    return (code.canonical if code else None), label
+
+
+def _cell_unit(ctx: RowContext, column: ValueColumn, label: str, parsed_unit: Unit | None) -> Unit:
+    if parsed_unit is not None:
+        return parsed_unit
+    if ctx.kind is TableKind.KPI:
+        if PERCENT_LABEL.match(label):
+            return Unit.PERCENT
+        if MONEY_LABEL.search(label):
+            return Unit.THOUSAND_RUB
+        return Unit.COUNT
+    return column.unit or ctx.default_unit or Unit.THOUSAND_RUB
+
+
+def _cell(gc: GridCell, column: ValueColumn, ctx: RowContext, label: str) -> Cell:
+    parsed = parse_number(gc.text)
+    unit = _cell_unit(ctx, column, label, parsed.unit) if parsed.status is Status.NUMBER else None
+    if ctx.kind is TableKind.OTHER and parsed.status is Status.NUMBER and parsed.unit is None:
+        unit = column.unit or ctx.default_unit
+    return Cell(
+        column=list(column.path),
+        measure=column.measure,
+        source=column.source,
+        value=parsed.value,
+        status=parsed.status,
+        unit=unit,
+        footnote=parsed.footnote,
+        raw=gc.text,
+        page=gc.page,
+        bbox=gc.bbox,
+    )
+
+
+def grid_row_to_row(
+    cells: list[GridCell], r: int, layout: Layout, ctx: RowContext
+) -> Row | None:
+    """One body row; None for "в том числе" lines and rows with nothing in them."""
+    code, label = _row_code_and_label(cells, layout)
+    values = [
+        _cell(cells[v.index], v, ctx, label)
+        for v in layout.values
+        if v.index < len(cells) and cells[v.index].origin in (None, (r, v.index))
+    ]
+    has_values = any(c.status is not Status.EMPTY for c in values)
+    if not code and not has_values:
+        if not label or BREAKDOWN.match(label):
+            return None
+    is_total = code is None and bool(TOTAL_LABEL.match(label)) and has_values
+    return Row(code=code, label=label, parent=_parent(code), is_total=is_total, cells=values)
+
+
+def _parent(code: str | None) -> str | None:
+    if not code or "." not in code:
+        return None
+    return code.rsplit(".", 1)[0]

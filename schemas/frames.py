@@ -1,0 +1,76 @@
+"""pandas views of a report for analysts (tidy cells, wide tables).
+
+pandas is imported lazily so that the records themselves stay light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from schemas.report import Report, Table
+
+CELL_COLUMNS = (
+    "document", "table", "year", "code", "parent", "label", "measure", "source",
+    "value", "status", "unit", "page",
+)  # fmt: skip
+
+
+def cell_records(report: Report) -> list[dict[str, Any]]:
+    """One dict per cell, in document order (the tidy layout of cells.csv)."""
+    out = []
+    for table in report.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                out.append(
+                    {
+                        "document": report.document.path,
+                        "table": table.id,
+                        "year": table.year,
+                        "code": row.code,
+                        "parent": row.parent,
+                        "label": row.label,
+                        "measure": cell.measure.value if cell.measure else None,
+                        "source": cell.source.value if cell.source else None,
+                        "value": cell.value,
+                        "status": cell.status.value,
+                        "unit": cell.unit.value if cell.unit else None,
+                        "page": cell.page,
+                    }
+                )
+    return out
+
+
+def report_to_cells_frame(report: Report) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(cell_records(report), columns=list(CELL_COLUMNS))
+
+
+def column_title(path: list[str]) -> str:
+    return " / ".join(path) if path else "value"
+
+
+def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows laid out like the report: code, label, then one column per value column."""
+    titles: list[str] = []
+    for row in table.rows:
+        for cell in row.cells:
+            title = column_title(cell.column)
+            if title not in titles:
+                titles.append(title)
+    body = []
+    for row in table.rows:
+        by_title = {column_title(c.column): (c.value if c.value is not None else c.raw)
+                    for c in row.cells}
+        body.append([row.code, row.label, *[by_title.get(t) for t in titles]])
+    return ["code", "label", *titles], body
+
+
+def table_to_frame(table: Table) -> pd.DataFrame:
+    import pandas as pd
+
+    header, body = table_to_wide_records(table)
+    return pd.DataFrame(body, columns=header)

@@ -1,0 +1,30 @@
+"""The public Python API: the CLI is a thin layer over these functions.
+
+    >>> import svodka
+    >>> report = svodka.read("raw/smolensk-2017-deck.pdf")
+    >>> [f.message for f in report.findings if f.severity == "error"]
+    >>> report.cells_frame().head()          # tidy pandas view
+    >>> report.tables[0].to_frame()          # laid out like the report
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract import document_to_raw
+from normalize import raw_to_report
+from schemas import Report
+from validate import report_to_findings
+
+
+def read(path: str | Path, *, password: str | None = None, validate: bool = True) -> Report:
+    """Read one document: extract its tables, type every cell, check the arithmetic.
+
+    Raises ``schemas.SvodkaError`` (with a stable ``code``) when the file cannot be read.
+    """
+    raw = document_to_raw(Path(path), password=password)
+    raw.path = str(path)
+    report = raw_to_report(raw)
+    if validate:
+        report.findings += report_to_findings(report)
+    return report

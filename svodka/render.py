@@ -1,0 +1,53 @@
+"""Findings for people: one line each, in Russian (text, Markdown, JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from schemas import Finding, Report, Severity
+
+SEVERITY_RU = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "инфо"}
+
+
+def severity_counts(findings: list[Finding]) -> dict[Severity, int]:
+    counts = Counter(f.severity for f in findings)
+    return {s: counts.get(s, 0) for s in Severity}
+
+
+def counts_line(findings: list[Finding]) -> str:
+    c = severity_counts(findings)
+    return (f"ошибок: {c[Severity.ERROR]}, предупреждений: {c[Severity.WARNING]}, "
+            f"инфо: {c[Severity.INFO]}")
+
+
+def _title(report: Report, table_id: str | None) -> str:
+    for t in report.tables:
+        if t.id == table_id:
+            return f"{t.id} — {t.title or 'без заголовка'} ({t.year or 'год не указан'})"
+    return "документ"
+
+
+def grouped(report: Report) -> dict[str, list[Finding]]:
+    groups: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        groups.setdefault(_title(report, f.table), []).append(f)
+    return groups
+
+
+def report_to_markdown(report: Report) -> str:
+    lines = [f"# {report.document.path}", "", counts_line(report.findings), ""]
+    for title, findings in grouped(report).items():
+        lines += [f"## {title}", ""]
+        lines += [f"- **{SEVERITY_RU[f.severity]}** `{f.rule}`: {f.message}" for f in findings]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def reports_to_json(reports: list[Report]) -> str:
+    docs = [
+        {"document": r.document.path, "status": r.status,
+         "findings": [f.model_dump(mode="json") for f in r.findings]}
+        for r in reports
+    ]
+    return json.dumps(docs, ensure_ascii=False, indent=2)

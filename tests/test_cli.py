@@ -1,0 +1,80 @@
+"""The CLI: every command has help, exit codes as documented, JSON valid against the schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from svodka.cli import app, default_schema_path, schema_text
+
+from .conftest import RAW
+
+runner = CliRunner()
+COMMANDS = ["extract", "check", "run", "schema"]
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("svodka ")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout or command == "schema"
+
+
+def test_committed_schema_is_up_to_date() -> None:
+    committed = default_schema_path().read_text(encoding="utf-8")
+    assert committed == schema_text(), "run `svodka schema` and commit schemas/report.schema.json"
+
+
+def test_extract_json_validates_against_schema() -> None:
+    sample = RAW / "smolensk-2017-deck.pdf"
+    result = runner.invoke(app, ["extract", str(sample), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, json.loads(default_schema_path().read_text(encoding="utf-8")))
+    assert doc["schema_version"] == "1"
+    assert doc["document"]["format"] == "pdf"
+    assert len(doc["tables"]) == 4
+
+
+def test_extract_unreadable_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "отчёт.pdf"
+    bad.write_text("<html>not a pdf</html>", encoding="utf-8")
+    result = runner.invoke(app, ["extract", str(bad), "--json"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "E_NOT_PDF" in lines[0] and "отчёт.pdf" in lines[0]
+
+
+def test_check_exits_1_on_the_seed_errors() -> None:
+    result = runner.invoke(app, ["check", str(RAW / "smolensk-2017-deck.pptx"),
+                                 "--format", "json"])
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)[0]["findings"]
+    errors = {(f["code"], f["measure"], f["source"]) for f in findings
+              if f["severity"] == "error"}
+    assert errors == {("9.6", "fact", "total"), ("9.8", "fact", "total")}
+
+
+def test_run_writes_outputs_and_skips_on_rerun(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["run", str(RAW), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    reports = sorted(out.glob("*/report.json"))
+    assert len(reports) == 3
+    assert (out / "cells.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = runner.invoke(app, ["run", str(RAW), "--out", str(out)])
+    assert second.exit_code == 0
+    assert "пропущено 3" in second.stdout
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert before == after

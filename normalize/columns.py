@@ -49,9 +49,20 @@ def _texts(row: list[GridCell]) -> list[str]:
     return [c.text.strip() for c in row]
 
 
+def _is_column_numbering(texts: list[str]) -> bool:
+    """A row "1 2 3 4 …" under a header numbers the columns; it is part of the header."""
+    filled = [int(t) for t in texts if t] if all(t.isdigit() for t in texts if t) else []
+    distinct = [n for i, n in enumerate(filled) if i == 0 or filled[i - 1] != n]
+    return (
+        len(distinct) >= 3
+        and distinct[0] == 1
+        and all(b > a for a, b in zip(distinct, distinct[1:], strict=False))
+    )
+
+
 def _is_body_row(row: list[GridCell]) -> bool:
     texts = _texts(row)
-    if not any(texts):
+    if not any(texts) or _is_column_numbering(texts):
         return False
     first = next(t for t in texts if t)
     if BREAKDOWN.match(first):
@@ -62,9 +73,15 @@ def _is_body_row(row: list[GridCell]) -> bool:
     return numeric >= max(1, (len([t for t in texts if t]) - 1) // 2)
 
 
+def _is_label_only(row: list[GridCell], r: int) -> bool:
+    """Text in the first two columns only: the rest of a label wrapped over a page break."""
+    own = [c.text.strip() if c.origin in (None, (r, j)) else "" for j, c in enumerate(row)]
+    return any(own[:2]) and not any(own[2:]) and len(row) > 2
+
+
 def count_header_rows(grid: Grid) -> int:
     for i, row in enumerate(grid.rows):
-        if _is_body_row(row):
+        if _is_body_row(row) or (i > 0 and _is_label_only(row, i)):
             return i
     return len(grid.rows)
 
@@ -73,7 +90,7 @@ def _column_path(grid: Grid, col: int, n_header: int) -> tuple[str, ...]:
     path: list[str] = []
     for r in range(n_header):
         row = grid.rows[r]
-        if col >= len(row):
+        if col >= len(row) or _is_column_numbering(_texts(row)):
             continue
         text = clean_header(row[col].text)
         if text and (not path or path[-1] != text):

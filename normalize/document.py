@@ -1,7 +1,7 @@
 """A raw document to the contract ``Report`` (tables, organisation, region).
 
-    raw_to_report = grids_to_pieces -> pieces_to_tables -> document facts
-                    + findings for what could not be read
+raw_to_report = grids_to_pieces -> pieces_to_tables -> document facts
+                + findings for what could not be read
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from collections import Counter
 
 from normalize.tables import grids_to_pieces, pieces_to_tables
-from schemas import Document, Finding, RawDocument, Report, Severity, Status, Table
+from schemas import Document, Finding, RawDocument, Report, Severity, Status, Table, TableKind
 
 ORG_PATTERN = re.compile(
     r"((?:АНО|ГАУ|ГБУ|АО|ООО|ФГБУ|МКУ|ГКУ|НО|Фонд)?\s*[«\"]?\s*"
@@ -81,6 +81,8 @@ def _unreadable_findings(table: Table) -> list[Finding]:
 
 
 def _duplicate_code_findings(table: Table) -> list[Finding]:
+    if table.kind is TableKind.OTHER:  # forms like 0503317 repeat line codes by design
+        return []
     counts = Counter(r.code for r in table.rows if r.code)
     return [
         Finding(

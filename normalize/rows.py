@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from normalize.codes import parse_code, split_leading_code
@@ -10,6 +11,8 @@ from normalize.labels import clean_label
 from normalize.numbers import parse_number
 from normalize.vocab import BREAKDOWN, MONEY_LABEL, PERCENT_LABEL, TOTAL_LABEL
 from schemas import Cell, GridCell, Row, Status, TableKind, Unit
+
+LINE_CODE = re.compile(r"^\s*\d{1,4}\s*$")
 
 
 @dataclass
@@ -24,11 +27,14 @@ def _row_code_and_label(cells: list[GridCell], layout: Layout) -> tuple[str | No
     label_parts += [cells[c].text for c in layout.text_cols if c < len(cells)]
     label = clean_label("\n".join(p for p in label_parts if p.strip()))
     code = parse_code(code_text) if code_text.strip() else None
-    if code is None and not code_text.strip():
+    if code is not None:
+        return code.canonical, label
+    if not code_text.strip():
         code, label = split_leading_code(label)
-    elif code is None:
-        label = clean_label(f"{code_text}\n{label}")
-    return (code.canonical if code else None), label
+        return (code.canonical if code else None), label
+    if LINE_CODE.match(code_text):  # a form's line code such as "010" or "520"
+        return code_text.strip(), label
+    return None, clean_label(f"{code_text}\n{label}")
 
 
 def _cell_unit(ctx: RowContext, column: ValueColumn, label: str, parsed_unit: Unit | None) -> Unit:
@@ -62,9 +68,7 @@ def _cell(gc: GridCell, column: ValueColumn, ctx: RowContext, label: str) -> Cel
     )
 
 
-def grid_row_to_row(
-    cells: list[GridCell], r: int, layout: Layout, ctx: RowContext
-) -> Row | None:
+def grid_row_to_row(cells: list[GridCell], r: int, layout: Layout, ctx: RowContext) -> Row | None:
     """One body row; None for "в том числе" lines and rows with nothing in them."""
     code, label = _row_code_and_label(cells, layout)
     values = [
@@ -81,6 +85,6 @@ def grid_row_to_row(
 
 
 def _parent(code: str | None) -> str | None:
-    if not code or "." not in code:
+    if not code or "." not in code or code.startswith("0"):
         return None
     return code.rsplit(".", 1)[0]

@@ -1,7 +1,7 @@
 """Grids to logical tables: read each grid, then join tables continued over pages.
 
-    grids_to_pieces   one grid -> its layout, title and rows
-    pieces_to_tables  consecutive pieces of one table -> one contract Table
+grids_to_pieces   one grid -> its layout, title and rows
+pieces_to_tables  consecutive pieces of one table -> one contract Table
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from normalize.columns import Layout, ValueColumn, count_header_rows, grid_to_layout
+from normalize.columns import Layout, count_header_rows, grid_to_layout
 from normalize.labels import clean_label
 from normalize.rows import RowContext, grid_row_to_row
 from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, UNIT_CAPTION, YEAR_IN_TITLE
@@ -42,23 +42,30 @@ def context_to_title(context: list[str]) -> str | None:
 
 
 def _kind(layout: Layout, title: str | None, grid: Grid) -> TableKind:
-    header_text = " ".join(
-        " ".join(c.text for c in row) for row in grid.rows[: layout.n_header]
-    )
+    """expenses: funding sources incl. extrabudgetary or spending words; kpi: indicators by
+    Всего/ФБ/РБ; anything else is other."""
+    header_text = " ".join(" ".join(c.text for c in row) for row in grid.rows[: layout.n_header])
     text = f"{title or ''} {header_text}"
-    sources = {v.source for v in layout.values}
+    sources = {v.source for v in layout.values} - {None}
+    if not sources or Source.TOTAL not in sources:
+        return TableKind.OTHER
     for kind, pattern in KIND_WORDS:
-        if pattern.search(text) and (sources - {None} or kind is TableKind.KPI):
+        if not pattern.search(text):
+            continue
+        if kind is TableKind.KPI and Source.EXTRABUDGETARY not in sources:
             return kind
-    if Source.EXTRABUDGETARY in sources:
-        return TableKind.EXPENSES
-    return TableKind.OTHER
+        if kind is TableKind.EXPENSES:
+            return kind
+    return TableKind.EXPENSES if Source.EXTRABUDGETARY in sources else TableKind.OTHER
 
 
 def _with_defaults(layout: Layout, kind: TableKind) -> Layout:
     """Expense and KPI columns that name no measure are plan; a lone value column is the total."""
     if kind is TableKind.OTHER:
-        return layout
+        # Budget levels of other forms are not the ЦКР funding sources: keep the header path only.
+        return dataclasses.replace(
+            layout, values=[dataclasses.replace(v, source=None) for v in layout.values]
+        )
     single = len(layout.values) == 1
     values = [
         dataclasses.replace(
@@ -139,8 +146,10 @@ def _join_orphans(rows: list[Row]) -> list[Row]:
     """A row with neither code nor values is the rest of the previous row's wrapped label."""
     out: list[Row] = []
     for row in rows:
-        orphan = row.code is None and not row.is_total and all(
-            c.status is Status.EMPTY for c in row.cells
+        orphan = (
+            row.code is None
+            and not row.is_total
+            and all(c.status is Status.EMPTY for c in row.cells)
         )
         if orphan and out:
             out[-1].label = clean_label(f"{out[-1].label}\n{row.label}")
@@ -151,7 +160,8 @@ def _join_orphans(rows: list[Row]) -> list[Row]:
 
 def _group_to_table(index: int, head: Piece, members: list[Piece]) -> Table:
     rows = _join_orphans(_rows_of(members))
-    pages = sorted({c.page for r in rows for c in r.cells if c.page} | {p.grid.page for p in members})
+    cell_pages = {c.page for r in rows for c in r.cells if c.page}
+    pages = sorted(cell_pages | {p.grid.page for p in members})
     title = head.title
     cells = [c for r in rows for c in r.cells if c.status is not Status.EMPTY]
     parsed = sum(1 for c in cells if c.status is not Status.UNREADABLE)

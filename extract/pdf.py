@@ -1,0 +1,203 @@
+"""PDF → ``RawDocument``: physical tables (``Grid``) and the text lines around them.
+
+The flow, top to bottom::
+
+    pdf_to_raw
+      check_pdf_header        not a PDF → E_NOT_PDF
+      open_pdf                password → E_ENCRYPTED; broken xref → pikepdf repair
+                              (I_REPAIRED) → E_BROKEN_PDF
+      for each page (closed as soon as it is read):
+        page_to_glyphs        characters with positions; none → E_NO_TEXT_LAYER
+        page_to_ruled_grids   tables drawn with rules or cell rectangles   (pdf_ruled)
+        glyphs_to_lines       the remaining text as lines of segments      (pdf_text)
+        lines_to_word_grids   whitespace-separated tables in that text     (pdf_words)
+        lines_outside_grids   everything else → ``lines``; the lines just above a
+                              table → ``Grid.context``
+
+Grid quality is the share of filled cells in number columns that are
+number-shaped (see ``pdf_table.grid_quality``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pikepdf
+
+from extract.common import sha256_of
+from extract.pdf_ruled import page_to_ruled_grids
+from extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
+from extract.pdf_words import lines_to_word_grids
+from schemas.errors import SvodkaError
+from schemas.grid import Grid, Problem, RawDocument, TextLine
+
+
+@dataclass
+class PageResult:
+    grids: list[Grid] = field(default_factory=list)
+    lines: list[TextLine] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    has_text: bool = True
+
+
+def pdf_to_raw(path: Path, *, password: str | None = None) -> RawDocument:
+    """Read a PDF into physical grids and loose text lines."""
+    check_pdf_header(path)
+    doc = RawDocument(path=str(path), sha256=sha256_of(path), format="pdf", pages=0)
+    with open_pdf(path, password) as (pdf, problems):
+        doc.problems += problems
+        doc.pages = len(pdf.pages)
+        results = [page_to_result(pdf, i) for i in range(doc.pages)]
+    for r in results:
+        doc.grids += r.grids
+        doc.lines += r.lines
+        doc.problems += r.problems
+    if results and not any(r.has_text for r in results):
+        doc.format = "image-pdf"
+    return doc
+
+
+def check_pdf_header(path: Path) -> None:
+    """A PDF starts with ``%PDF-`` within its first kilobyte (readers allow leading junk)."""
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        reason = "пустой файл" if not head else "файл не является PDF (нет заголовка %PDF-)"
+        raise SvodkaError(str(path), reason, code="E_NOT_PDF")
+
+
+@contextmanager
+def open_pdf(path: Path, password: str | None) -> Iterator[tuple[Any, list[Problem]]]:
+    """Open with pdfplumber; on a structural error repair with pikepdf in memory."""
+    problems: list[Problem] = []
+    try:
+        pdf = _open_plumber(path, password)
+    except SvodkaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure leads to the repair path
+        pdf = _open_repaired(path, password, exc)
+        problems.append(
+            Problem(code="I_REPAIRED", message=f"PDF повреждён ({_why(exc)}), восстановлен pikepdf")
+        )
+    try:
+        yield pdf, problems
+    finally:
+        pdf.close()
+
+
+def _open_plumber(source: Path | io.BytesIO, password: str | None) -> Any:
+    try:
+        pdf = pdfplumber.open(source, password=password or "")
+        _ = len(pdf.pages)  # force the page tree to be read
+        return pdf
+    except Exception as exc:
+        if _is_password_error(exc):
+            name = str(source) if isinstance(source, Path) else "pdf"
+            raise SvodkaError(name, _password_reason(password), code="E_ENCRYPTED") from exc
+        raise
+
+
+def _open_repaired(path: Path, password: str | None, first: Exception) -> Any:
+    try:
+        with pikepdf.open(path, password=password or "") as fixed:
+            buf = io.BytesIO()
+            fixed.save(buf)
+        buf.seek(0)
+        return _open_plumber(buf, password)
+    except pikepdf.PasswordError as exc:
+        raise SvodkaError(str(path), _password_reason(password), code="E_ENCRYPTED") from exc
+    except SvodkaError as exc:
+        raise SvodkaError(str(path), exc.message, code=exc.code) from exc
+    except Exception as exc:  # noqa: BLE001 - whatever pikepdf/pdfminer raise
+        reason = f"не удаётся прочитать PDF: {_why(first)}; восстановление: {_why(exc)}"
+        raise SvodkaError(str(path), reason, code="E_BROKEN_PDF") from exc
+
+
+def _is_password_error(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if type(exc).__name__ in {"PDFPasswordIncorrect", "PDFEncryptionError", "PasswordError"}:
+            return True
+        exc = exc.__cause__ or exc.__context__ or (exc.args[0] if _wraps(exc) else None)
+    return False
+
+
+def _wraps(exc: BaseException) -> bool:
+    return bool(exc.args) and isinstance(exc.args[0], BaseException)
+
+
+def _password_reason(password: str | None) -> str:
+    return "PDF зашифрован: нужен пароль" if not password else "PDF зашифрован: неверный пароль"
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def page_to_result(pdf: Any, index: int) -> PageResult:
+    """Read one page and close it, so memory stays flat on long documents."""
+    page = pdf.pages[index]
+    page_no = index + 1
+    try:
+        return _read_page(page, page_no)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
+        message = f"страница не прочитана: {_why(exc)}"
+        return PageResult(
+            problems=[Problem(code="E_PAGE_UNREADABLE", message=message, page=page_no)]
+        )
+    finally:
+        page.close()
+
+
+def _read_page(page: Any, page_no: int) -> PageResult:
+    glyphs = page_to_glyphs(page)
+    if not any(g.text.strip() for g in glyphs):
+        message = f"на странице {page_no} нет текстового слоя (скан): нужно распознавание (OCR)"
+        problem = Problem(code="E_NO_TEXT_LAYER", message=message, page=page_no)
+        return PageResult(problems=[problem], has_text=False)
+    size = (float(page.width), float(page.height))
+    grids = page_to_ruled_grids(page_no, page.lines, page.rects, size, glyphs)
+    lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
+    grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
+    free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
+    attach_context(grids, free)
+    return PageResult(grids=grids, lines=[TextLine(page=page_no, text=x.text) for x in free])
+
+
+def page_to_glyphs(page: Any) -> list[Glyph]:
+    return chars_to_glyphs(page.chars)
+
+
+def _grid_top(grid: Grid) -> float:
+    return grid.bbox[1] if grid.bbox else 0.0
+
+
+def _inside_any(g: Glyph, grids: Sequence[Grid]) -> bool:
+    return any(
+        grid.bbox is not None
+        and grid.bbox[0] - 1 <= g.xc <= grid.bbox[2] + 1
+        and grid.bbox[1] - 1 <= g.yc <= grid.bbox[3] + 1
+        for grid in grids
+    )
+
+
+def _line_in(line: Line, grid: Grid) -> bool:
+    if grid.bbox is None:
+        return False
+    x0, top, x1, bottom = grid.bbox
+    yc = (line.top + line.bottom) / 2
+    return top - 0.5 <= yc <= bottom + 0.5 and line.x0 >= x0 - 1 and line.x1 <= x1 + 1
+
+
+def attach_context(grids: Sequence[Grid], free: Sequence[Line]) -> None:
+    """Each grid gets the free lines between the previous grid (or page top) and itself."""
+    floor = 0.0
+    for grid in grids:
+        top = _grid_top(grid)
+        grid.context = [x.text for x in free if floor - 0.5 <= x.top and x.bottom <= top + 0.5]
+        floor = grid.bbox[3] if grid.bbox else floor

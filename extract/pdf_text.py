@@ -1,0 +1,219 @@
+"""Text geometry for PDF pages: glyphs, segments, text lines and number shapes.
+
+Everything here works on plain coordinates (points, origin top-left) so the
+table engines (``pdf_ruled``, ``pdf_words``) share one notion of "a line of
+text" and "a number-shaped string".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+from schemas.numformat import RU, NumberFormat
+
+BLANKS = " \u00a0\u202f\u2009\t"
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character as placed on the page."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    upright: bool = True
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def yc(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Glyphs on one baseline with no wide gap between them (a phrase or a number)."""
+
+    glyphs: tuple[Glyph, ...]
+
+    @property
+    def x0(self) -> float:
+        return min(g.x0 for g in self.glyphs)
+
+    @property
+    def x1(self) -> float:
+        return max(g.x1 for g in self.glyphs)
+
+    @property
+    def top(self) -> float:
+        return min(g.top for g in self.glyphs)
+
+    @property
+    def bottom(self) -> float:
+        return max(g.bottom for g in self.glyphs)
+
+    @property
+    def size(self) -> float:
+        return max(g.size for g in self.glyphs)
+
+    @property
+    def text(self) -> str:
+        return glyphs_to_text(self.glyphs)
+
+
+@dataclass(frozen=True)
+class Line:
+    """Segments sharing a baseline, left to right."""
+
+    segments: tuple[Segment, ...]
+
+    @property
+    def glyphs(self) -> tuple[Glyph, ...]:
+        return tuple(g for s in self.segments for g in s.glyphs)
+
+    @property
+    def x0(self) -> float:
+        return self.segments[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(s.x1 for s in self.segments)
+
+    @property
+    def top(self) -> float:
+        return min(s.top for s in self.segments)
+
+    @property
+    def bottom(self) -> float:
+        return max(s.bottom for s in self.segments)
+
+    @property
+    def size(self) -> float:
+        return median(g.size for g in self.glyphs if g.text.strip())
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+
+def chars_to_glyphs(chars: Iterable[dict[str, Any]]) -> list[Glyph]:
+    """pdfplumber ``page.chars`` → glyphs (control characters dropped)."""
+    return [
+        Glyph(
+            text=c["text"],
+            x0=float(c["x0"]),
+            x1=float(c["x1"]),
+            top=float(c["top"]),
+            bottom=float(c["bottom"]),
+            size=float(c.get("size") or 0.0),
+            upright=bool(c.get("upright", True)),
+        )
+        for c in chars
+        if c["text"] and (c["text"].isprintable() or c["text"] in BLANKS)
+    ]
+
+
+def glyphs_to_baselines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
+    """Group glyphs into baselines (same bottom within a tolerance), top to bottom."""
+    rows: list[list[Glyph]] = []
+    for g in sorted(glyphs, key=lambda g: (g.bottom, g.x0)):
+        if rows and abs(rows[-1][-1].bottom - g.bottom) <= max(1.5, 0.2 * g.size):
+            rows[-1].append(g)
+        else:
+            rows.append([g])
+    return [sorted(r, key=lambda g: g.x0) for r in rows]
+
+
+def glyphs_to_text(glyphs: Sequence[Glyph]) -> str:
+    """Glyphs of one baseline → text; a visible gap without a space glyph becomes a space."""
+    out: list[str] = []
+    prev: Glyph | None = None
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if prev is not None and prev.text not in BLANKS and g.text not in BLANKS:
+            if g.x0 - prev.x1 > 0.2 * max(g.size, 1.0):
+                out.append(" ")
+        out.append(g.text)
+        prev = g
+    return "".join(out).strip(BLANKS)
+
+
+def glyphs_to_cell_text(glyphs: Sequence[Glyph]) -> str:
+    """Glyphs of one cell → its text, wrapped lines joined with '\\n'."""
+    if glyphs and sum(not g.upright for g in glyphs) > len(glyphs) / 2:
+        return _rotated_text(glyphs)
+    lines = (glyphs_to_text(b) for b in glyphs_to_baselines(glyphs))
+    return "\n".join(t for t in lines if t)
+
+
+def _rotated_text(glyphs: Sequence[Glyph]) -> str:
+    """Vertical text (rotated header cells): columns of glyphs read bottom to top."""
+    cols: list[list[Glyph]] = []
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if cols and abs(cols[-1][-1].x0 - g.x0) <= 1.5:
+            cols[-1].append(g)
+        else:
+            cols.append([g])
+    texts = ("".join(g.text for g in sorted(c, key=lambda g: -g.top)).strip() for c in cols)
+    return "\n".join(t for t in texts if t)
+
+
+def baseline_to_segments(glyphs: Sequence[Glyph], gap: float) -> list[Segment]:
+    """Split one baseline wherever the blank space between ink exceeds ``gap`` points."""
+    segments: list[list[Glyph]] = []
+    last_ink: Glyph | None = None
+    for g in glyphs:
+        ink = g.text not in BLANKS
+        if ink and last_ink is not None and g.x0 - last_ink.x1 > gap:
+            segments.append([])
+        if not segments:
+            segments.append([])
+        segments[-1].append(g)
+        if ink:
+            last_ink = g
+    return [Segment(t) for t in map(_trim_blanks, segments) if t]
+
+
+def _trim_blanks(glyphs: list[Glyph]) -> tuple[Glyph, ...]:
+    ink = [i for i, g in enumerate(glyphs) if g.text not in BLANKS]
+    return tuple(glyphs[ink[0] : ink[-1] + 1]) if ink else ()
+
+
+def glyphs_to_lines(glyphs: Iterable[Glyph], gap_factor: float = 0.9) -> list[Line]:
+    """Glyphs → text lines split into segments at gaps wider than ``gap_factor`` × font size."""
+    lines: list[Line] = []
+    for base in glyphs_to_baselines(glyphs):
+        sizes = [g.size for g in base if g.text not in BLANKS]
+        if not sizes:
+            continue
+        segs = baseline_to_segments(base, gap_factor * median(sizes))
+        if segs:
+            lines.append(Line(tuple(segs)))
+    return lines
+
+
+def _number_pattern(fmt: NumberFormat) -> re.Pattern[str]:
+    group = f"[{re.escape(fmt.group_chars)}]"
+    dec = f"[{re.escape(fmt.decimal_chars)}]"
+    minus = f"[{re.escape(fmt.minus_chars)}]"
+    foot = f"[{re.escape(fmt.footnote_chars)}]*"
+    body = rf"(?:\d{{1,3}}(?:{group}\d{{3}})+|\d+)(?:{dec}\d+)?"
+    signed = rf"(?:{minus}\s?)?\(?{body}\)?%?"
+    special = "|".join(re.escape(t) for t in (*fmt.not_applicable, *fmt.dash_chars))
+    return re.compile(rf"^(?:{signed}|{special}){foot}$")
+
+
+NUMBER_RE = _number_pattern(RU)
+
+
+def is_number_shaped(text: str) -> bool:
+    """True for a number, a not-applicable mark or a dash as the format declares them."""
+    return bool(NUMBER_RE.match(text.strip(BLANKS)))

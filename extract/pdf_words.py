@@ -1,0 +1,256 @@
+"""Unruled tables: whitespace-separated columns, right-aligned numbers.
+
+Flow: ``lines_to_runs`` (runs of text lines that carry numbers in several
+segments, plus the wrapped-label and "в том числе:" lines between them) →
+``run_to_header`` (the lines just above a run that look like a header) →
+``body_to_bounds`` (column boundaries at the blank vertical gaps of the body's
+segments) → ``body_to_blocks`` (lines → logical rows, glyphs → columns) and
+``header_to_blocks`` (header phrases → cells → columns) → ``blocks_to_grid``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from statistics import median
+
+from extract.pdf_table import (
+    Block,
+    blocks_to_grid,
+    column_of,
+    glyphs_bbox,
+    lines_to_logical_rows,
+    row_glyphs_by_column,
+)
+from extract.pdf_text import Line, Segment, glyphs_to_cell_text, is_number_shaped
+from schemas.grid import Grid
+
+
+@dataclass(frozen=True)
+class Run:
+    """Body lines of one unruled table and the x where its value columns begin."""
+
+    lines: tuple[Line, ...]
+    value_x: float
+
+
+def is_data_line(line: Line) -> bool:
+    """A line with at least two segments, one of them (not the first) a number."""
+    return len(line.segments) >= 2 and any(is_number_shaped(s.text) for s in line.segments[1:])
+
+
+def _value_x(line: Line) -> float:
+    return min(s.x0 for s in line.segments[1:] if is_number_shaped(s.text))
+
+
+def lines_to_runs(lines: Sequence[Line]) -> list[Run]:
+    """Maximal runs of body lines holding at least one data line."""
+    runs: list[Run] = []
+    current: list[Line] = []
+    value_x = 0.0
+    for line in lines:
+        if current and _continues(current, value_x, line):
+            current.append(line)
+            if is_data_line(line):
+                value_x = min(value_x, _value_x(line))
+            continue
+        runs.append(Run(tuple(current), value_x))
+        current, value_x = ([line], _value_x(line)) if is_data_line(line) else ([], 0.0)
+    runs.append(Run(tuple(current), value_x))
+    return [_trim(r) for r in runs if any(map(is_data_line, r.lines))]
+
+
+def _continues(current: Sequence[Line], value_x: float, line: Line) -> bool:
+    last = current[-1]
+    size = max(last.size, line.size)
+    if line.top - last.bottom > 2.5 * size or abs(line.size - current[0].size) > 0.15 * size:
+        return False
+    if is_data_line(line) or line.x1 < value_x:
+        return True
+    left = min(x.x0 for x in current)
+    return len(line.segments) >= 3 and abs(line.x0 - left) < 2.0
+
+
+def _trim(run: Run) -> Run:
+    """Drop trailing non-data lines (a note under the table is not a row)."""
+    lines = list(run.lines)
+    while lines and not is_data_line(lines[-1]) and lines[-1].x0 > run.value_x:
+        lines.pop()
+    return Run(tuple(lines), run.value_x)
+
+
+def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
+    """Header lines: the tight block of same-size lines right above the body."""
+    header: list[Line] = []
+    edge = run.lines[0].top
+    size = run.lines[0].size
+    left = min(x.x0 for x in run.lines)
+    for line in reversed(above):
+        if edge - line.bottom > 1.2 * size or line.size > 1.15 * size or is_data_line(line):
+            break
+        single = len(line.segments) == 1
+        if single and abs(line.x0 - left) < 2.0 and line.x1 > run.value_x:
+            break  # a title or caption across the table
+        header.insert(0, line)
+        edge = min(edge, line.top)
+    return header
+
+
+def body_to_bounds(lines: Sequence[Line], header: Sequence[Line]) -> list[float]:
+    """Column boundaries: the middles of the blank vertical gaps between body segments."""
+    spans = sorted((s.x0, s.x1) for line in lines for s in line.segments)
+    gaps: list[float] = []
+    right = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - right > 2.0:
+            gaps.append((x0 + right) / 2)
+        right = max(right, x1)
+    every = [*lines, *header]
+    return [min(x.x0 for x in every) - 1, *gaps, max(x.x1 for x in every) + 1]
+
+
+def _stacking(lines: Sequence[Line], bounds: Sequence[float]) -> set[int]:
+    """Label-like columns (mostly not numbers), where wrapped lines stack in one cell.
+
+    The first column of a table with three or more columns holding only short
+    texts is a code column: a new code starts a new row, so it does not stack.
+    """
+    texts: dict[int, list[str]] = {}
+    for line in lines:
+        for s in line.segments:
+            texts.setdefault(column_of(s.x0, s.x1, bounds), []).append(s.text)
+    out = {c for c, ts in texts.items() if sum(map(is_number_shaped, ts)) * 2 < len(ts)}
+    if len(bounds) > 3 and all(len(t) <= 10 for t in texts.get(0, [])):
+        out.discard(0)
+    return out
+
+
+def _max_pitch(lines: Sequence[Line]) -> float:
+    """Largest top-to-top distance still read as a wrapped line inside one row."""
+    size = median(line.size for line in lines)
+    steps = [b.top - a.top for a, b in zip(lines, lines[1:], strict=False)]
+    tight = [s for s in steps if s >= 0.9 * size]
+    return 1.3 * min(tight) if tight else 2.0 * size
+
+
+def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: int) -> list[Block]:
+    groups = lines_to_logical_rows(lines, bounds, _stacking(lines, bounds), _max_pitch(lines))
+    blocks: list[Block] = []
+    for i, group in enumerate(groups):
+        top = min(line.top for line in group)
+        bottom = max(line.bottom for line in group)
+        for col, glyphs in sorted(row_glyphs_by_column(group, bounds).items()):
+            bbox = (bounds[col], top, bounds[col + 1], bottom)
+            blocks.append(Block(first_row + i, col, glyphs_to_cell_text(glyphs), bbox))
+    return blocks
+
+
+def header_to_cells(header: Sequence[Line]) -> list[list[Segment]]:
+    """Header phrases that overlap horizontally and touch vertically form one cell."""
+    cells: list[list[Segment]] = []
+    for seg in sorted((s for line in header for s in line.segments), key=lambda s: s.top):
+        for cell in cells:
+            if any(_stacked(seg, other) for other in cell):
+                cell.append(seg)
+                break
+        else:
+            cells.append([seg])
+    return cells
+
+
+def _stacked(a: Segment, b: Segment) -> bool:
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    gap = max(a.top, b.top) - min(a.bottom, b.bottom)
+    return overlap > 0 and gap <= 0.6 * max(a.size, b.size)
+
+
+def header_to_blocks(header: Sequence[Line], bounds: Sequence[float]) -> tuple[list[Block], int]:
+    """Header cells → blocks on one or two header rows; returns (blocks, header row count)."""
+    cells = header_to_cells(header)
+    if not cells:
+        return [], 0
+    bottom = max(s.bottom for c in cells for s in c)
+    size = median(s.size for c in cells for s in c)
+    leaves = [c for c in cells if max(s.bottom for s in c) >= bottom - 0.5 * size]
+    uppers = [c for c in cells if c not in leaves]
+    leaf_cols = {_centre_column(c, bounds): c for c in leaves}
+    if not uppers or len(leaf_cols) < 2:
+        return _one_level(cells, bounds), 1
+    return _two_levels(uppers, leaf_cols, bounds), 2
+
+
+def _centre(cell: Sequence[Segment]) -> float:
+    return (min(s.x0 for s in cell) + max(s.x1 for s in cell)) / 2
+
+
+def _centre_column(cell: Sequence[Segment], bounds: Sequence[float]) -> int:
+    x = _centre(cell)
+    return column_of(x, x, bounds)
+
+
+def _cell_block(cell: Sequence[Segment], row: int, cols: Sequence[int], rowspan: int) -> Block:
+    glyphs = [g for s in cell for g in s.glyphs]
+    text = glyphs_to_cell_text(glyphs)
+    return Block(row, min(cols), text, glyphs_bbox(glyphs), rowspan, max(cols) - min(cols) + 1)
+
+
+def _overlapped_columns(cell: Sequence[Segment], bounds: Sequence[float]) -> list[int]:
+    x0, x1 = min(s.x0 for s in cell), max(s.x1 for s in cell)
+    cols = []
+    for c in range(len(bounds) - 1):
+        overlap = min(x1, bounds[c + 1]) - max(x0, bounds[c])
+        if overlap > 0.25 * min(x1 - x0, bounds[c + 1] - bounds[c]):
+            cols.append(c)
+    return cols or [_centre_column(cell, bounds)]
+
+
+def _one_level(cells: Sequence[Sequence[Segment]], bounds: Sequence[float]) -> list[Block]:
+    return [_cell_block(c, 0, _overlapped_columns(c, bounds), 1) for c in cells]
+
+
+def _two_levels(
+    uppers: Sequence[Sequence[Segment]],
+    leaf_cols: Mapping[int, Sequence[Segment]],
+    bounds: Sequence[float],
+) -> list[Block]:
+    """Upper cells over leaf-less columns span both rows; others own the nearest leaves."""
+    blocks = [_cell_block(c, 1, [col], 1) for col, c in leaf_cols.items()]
+    spanning: list[Sequence[Segment]] = []
+    for cell in uppers:
+        cols = [c for c in _overlapped_columns(cell, bounds) if c not in leaf_cols]
+        if cols:
+            blocks.append(_cell_block(cell, 0, cols, 2))
+            spanning.append(cell)
+    parents = [c for c in uppers if c not in spanning]
+    owned: dict[int, list[int]] = {}
+    for col, leaf in leaf_cols.items():
+        if parents:
+            best = min(range(len(parents)), key=lambda i: abs(_centre(parents[i]) - _centre(leaf)))
+            owned.setdefault(best, []).append(col)
+    blocks += [_cell_block(parents[i], 0, cols, 1) for i, cols in owned.items()]
+    return blocks
+
+
+def is_table(run: Run, header: Sequence[Line]) -> bool:
+    """Two data lines make a table; one is enough under a header of several columns."""
+    data = sum(map(is_data_line, run.lines))
+    return data >= 2 or (data == 1 and any(len(x.segments) >= 2 for x in header))
+
+
+def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:
+    bounds = body_to_bounds(run.lines, header)
+    head_blocks, n_head = header_to_blocks(header, bounds)
+    blocks = head_blocks + body_to_blocks(run.lines, bounds, n_head)
+    glyphs = [g for line in (*header, *run.lines) for g in line.glyphs]
+    return blocks_to_grid(blocks, page, "pdf-words", glyphs_bbox(glyphs))
+
+
+def lines_to_word_grids(lines: Sequence[Line], page: int) -> list[Grid]:
+    """All unruled tables among a page's text lines (lines sorted top to bottom)."""
+    grids: list[Grid] = []
+    for run in lines_to_runs(lines):
+        above = [line for line in lines if line.bottom <= run.lines[0].top + 0.5]
+        header = run_to_header(run, above)
+        if is_table(run, header):
+            grids.append(run_to_grid(run, header, page))
+    return grids

@@ -115,8 +115,30 @@ def _status(raw: RawDocument, tables: list[Table]) -> str:
     return "success"
 
 
+def _blank_table_finding(table: Table) -> Finding:
+    pages = ", ".join(map(str, table.pages))
+    return Finding(
+        severity=Severity.INFO,
+        rule="blank_table",
+        page=table.pages[0] if table.pages else None,
+        message=f"стр. {pages}: таблица «{table.title or 'без заголовка'}» не содержит значений "
+        "(незаполненная форма) и пропущена",
+    )
+
+
+def _drop_blank(tables: list[Table]) -> tuple[list[Table], list[Finding]]:
+    """Tables with no value at all (blank forms) are left out, each with an info finding."""
+    kept, findings = [], []
+    for table in tables:
+        if any(c.status is not Status.EMPTY for r in table.rows for c in r.cells):
+            kept.append(table.model_copy(update={"id": f"t{len(kept) + 1}"}))
+        else:
+            findings.append(_blank_table_finding(table))
+    return kept, findings
+
+
 def raw_to_report(raw: RawDocument) -> Report:
-    tables = pieces_to_tables(grids_to_pieces(raw.grids))
+    tables, blank = _drop_blank(pieces_to_tables(grids_to_pieces(raw.grids)))
     texts = [ln.text for ln in raw.lines] + [c for g in raw.grids for c in g.context]
     org = _organization(texts)
     document = Document(
@@ -127,7 +149,7 @@ def raw_to_report(raw: RawDocument) -> Report:
         organization=org,
         region=_region(org, texts),
     )
-    findings = _problem_findings(raw)
+    findings = _problem_findings(raw) + blank
     for table in tables:
         findings += _unreadable_findings(table) + _duplicate_code_findings(table)
     return Report(document=document, status=_status(raw, tables), tables=tables, findings=findings)

@@ -3,7 +3,8 @@
 The characters come from ``schemas.numformat.RU``; this module only checks the
 *shape* of the text.  Rules, in order:
 
-* empty or whitespace only → ``empty``;
+* empty or whitespace only → ``empty``; a unit alone (``ед.``, ``тыс. руб.``) → ``empty``
+  with that unit (a blank cell of a form);
 * a lone dash (``-`` ``–`` ``—`` ``−``) → ``dash``; ``х``/``Х``/``x``/``X`` → ``not_applicable``
   (either may carry a footnote mark: ``х*``);
 * otherwise ``[sign] digits [decimal digits] [footnote] [unit] [footnote]`` where
@@ -86,6 +87,9 @@ def parse_number(text: str, fmt: NumberFormat = RU) -> ParsedNumber:
         if mark is not None and unit_mark is not None:
             return _unreadable(text)
         mark = mark or unit_mark
+    if unit_text is None and mark is None and _unit_key(body) in _UNIT_WORDS:
+        # a unit with no number ("ед.", "тыс. руб."): a blank cell of a form
+        return ParsedNumber(None, Status.EMPTY, _UNIT_WORDS[_unit_key(body)], None, text)
     symbol = _symbol_status(body, fmt)
     if symbol is not None:
         if unit_text is not None:

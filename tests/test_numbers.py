@@ -146,8 +146,6 @@ UNREADABLE = [
     "2018 г.",
     "1,5 млн руб.",
     "12 руб. 50 коп.",
-    "тыс. руб.",
-    "%",
     "*",
     "- тыс. руб.",
     "х тыс. руб.",
@@ -272,9 +270,19 @@ def test_never_raises_and_is_consistent(text: str) -> None:
     assert parsed.raw == text
     assert (parsed.value is not None) == (parsed.status is Status.NUMBER)
     if parsed.status in (Status.EMPTY, Status.UNREADABLE):
-        assert parsed.unit is None and parsed.footnote is None
-    if parsed.status is not Status.NUMBER:
+        assert parsed.footnote is None
+    if parsed.status is Status.EMPTY and parsed.unit is not None:
+        assert text.strip() and not any(ch.isdigit() for ch in text)  # a unit alone
+    elif parsed.status is not Status.NUMBER:
         assert parsed.unit is None
     assert looks_like_number(text) == (
         parsed.status in (Status.NUMBER, Status.DASH, Status.NOT_APPLICABLE)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"), [("ед.", Unit.COUNT), ("тыс. руб.", Unit.THOUSAND_RUB), ("%", Unit.PERCENT)]
+)
+def test_unit_alone_is_an_empty_cell_with_its_unit(text: str, unit: Unit) -> None:
+    parsed = parse_number(text)
+    assert (parsed.value, parsed.status, parsed.unit, parsed.raw) == (None, Status.EMPTY, unit, text)

@@ -23,6 +23,13 @@ class RowContext:
 
 def _row_code_and_label(cells: list[GridCell], layout: Layout) -> tuple[str | None, str]:
     code_text = cells[layout.code_col].text if layout.code_col is not None else ""
+    if (
+        layout.code_col is not None
+        and layout.label_col is not None
+        and cells[layout.code_col].origin is not None
+        and cells[layout.code_col].origin == cells[layout.label_col].origin
+    ):
+        code_text = ""  # one merged cell over the code and label columns (ИТОГО)
     label_parts = [cells[layout.label_col].text] if layout.label_col is not None else []
     label_parts += [cells[c].text for c in layout.text_cols if c < len(cells)]
     label = clean_label("\n".join(p for p in label_parts if p.strip()))

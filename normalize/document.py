@@ -128,7 +128,8 @@ def _blank_table_finding(table: Table) -> Finding:
 
 def _drop_blank(tables: list[Table]) -> tuple[list[Table], list[Finding]]:
     """Tables with no value at all (blank forms) are left out, each with an info finding."""
-    kept, findings = [], []
+    kept: list[Table] = []
+    findings: list[Finding] = []
     for table in tables:
         if any(c.status is not Status.EMPTY for r in table.rows for c in r.cells):
             kept.append(table.model_copy(update={"id": f"t{len(kept) + 1}"}))

@@ -285,4 +285,5 @@ def test_never_raises_and_is_consistent(text: str) -> None:
 )
 def test_unit_alone_is_an_empty_cell_with_its_unit(text: str, unit: Unit) -> None:
     parsed = parse_number(text)
-    assert (parsed.value, parsed.status, parsed.unit, parsed.raw) == (None, Status.EMPTY, unit, text)
+    expected = (None, Status.EMPTY, unit, text)
+    assert (parsed.value, parsed.status, parsed.unit, parsed.raw) == expected

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from schemas.report import Report, Table
+    from schemas.report import Cell, Report, Table
 
 CELL_COLUMNS = (
     "document", "table", "year", "code", "parent", "label", "measure", "source",
@@ -49,24 +49,41 @@ def report_to_cells_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(cell_records(report), columns=list(CELL_COLUMNS))
 
 
-def column_title(path: list[str]) -> str:
-    return " / ".join(path) if path else "value"
+def column_title(cell: Cell) -> str:
+    """A wide column's name: the header path, else measure/source, else "value"."""
+    if cell.column:
+        return " / ".join(cell.column)
+    named = [x.value for x in (cell.measure, cell.source) if x is not None]
+    return " / ".join(named) if named else "value"
+
+
+def _column_key(cell: Cell) -> tuple[tuple[str, ...], str | None, str | None]:
+    return (
+        tuple(cell.column),
+        cell.measure.value if cell.measure else None,
+        cell.source.value if cell.source else None,
+    )
 
 
 def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows laid out like the report: code, label, then one column per value column."""
-    titles: list[str] = []
+    """Header and rows laid out like the report: code, label, then one column per value column.
+
+    A column is keyed by header path, measure and source together, so two columns that
+    print the same words are never folded into one.
+    """
+    keys: dict[tuple[tuple[str, ...], str | None, str | None], str] = {}
     for row in table.rows:
         for cell in row.cells:
-            title = column_title(cell.column)
-            if title not in titles:
-                titles.append(title)
+            key = _column_key(cell)
+            if key not in keys:
+                title = column_title(cell)
+                taken = sum(1 for t in keys.values() if t == title or t.startswith(title + " ("))
+                keys[key] = title if not taken else f"{title} ({taken + 1})"
     body = []
     for row in table.rows:
-        by_title = {column_title(c.column): (c.value if c.value is not None else c.raw)
-                    for c in row.cells}
-        body.append([row.code, row.label, *[by_title.get(t) for t in titles]])
-    return ["code", "label", *titles], body
+        by_key = {_column_key(c): c.value if c.value is not None else c.raw for c in row.cells}
+        body.append([row.code, row.label, *[by_key.get(k) for k in keys]])
+    return ["code", "label", *keys.values()], body
 
 
 def table_to_frame(table: Table) -> pd.DataFrame:

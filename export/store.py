@@ -1,0 +1,328 @@
+"""The store: every good document of a batch in a database, DuckDB or PostgreSQL.
+
+    open_store("out/svodka.duckdb")             # embedded DuckDB file (the default)
+    open_store("postgresql://user@host/db")     # a PostgreSQL server
+
+Tables (one DDL for both engines, see ``TABLES``): ``documents`` (key sha256),
+``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index), ``cells``
+(sha256, table_id, row_index, cell_index), ``findings`` (sha256, finding_index).
+Amounts are NUMERIC(38, 6) (``export.records``), codes TEXT, ``imported_at`` a UTC
+TIMESTAMP.  There are no foreign keys: DuckDB cannot delete a referenced row
+and re-insert it in one transaction; ``replace_document`` keeps the tables
+consistent instead.
+
+Re-importing a document deletes all its rows and inserts the new ones in one
+transaction, so the store holds every document exactly once.  DuckDB allows a
+single read-write process: only the parent of a batch writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount
+from schemas import Report
+
+NUMERIC = f"NUMERIC({AMOUNT_PRECISION}, {AMOUNT_SCALE})"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql: str  # TEXT | INTEGER | BOOLEAN | DOUBLE PRECISION | TIMESTAMP | NUMERIC(38, 6)
+    not_null: bool = False
+
+
+def _c(name: str, sql: str = "TEXT", not_null: bool = False) -> Column:
+    return Column(name, sql, not_null)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def ddl(self) -> list[str]:
+        cols = [f"{c.name} {c.sql}{' NOT NULL' if c.not_null else ''}" for c in self.columns]
+        cols.append(f"PRIMARY KEY ({', '.join(self.key)})")
+        out = [f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(cols) + "\n)"]
+        for idx in self.indexes:
+            name = f"ix_{self.name}_{'_'.join(idx)}"
+            out.append(f"CREATE INDEX IF NOT EXISTS {name} ON {self.name} ({', '.join(idx)})")
+        return out
+
+
+DOCUMENTS = TableSpec("documents", (
+    _c("sha256", not_null=True), _c("path", not_null=True), _c("format", not_null=True),
+    _c("pages", "INTEGER", True), _c("organization"), _c("region"), _c("status", not_null=True),
+    _c("schema_version", not_null=True), _c("tables_count", "INTEGER", True),
+    _c("errors", "INTEGER", True), _c("warnings", "INTEGER", True),
+    _c("imported_at", "TIMESTAMP", True),
+), key=("sha256",), indexes=(("region",), ("path",)))  # fmt: skip
+
+TABLES_ = TableSpec("tables", (
+    _c("sha256", not_null=True), _c("table_id", not_null=True), _c("ordinal", "INTEGER", True),
+    _c("kind", not_null=True), _c("title"), _c("year", "INTEGER"), _c("pages"), _c("engine"),
+    _c("quality", "DOUBLE PRECISION"),
+), key=("sha256", "table_id"), indexes=(("kind", "year"),))  # fmt: skip
+
+ROWS = TableSpec("rows", (
+    _c("sha256", not_null=True), _c("table_id", not_null=True),
+    _c("row_index", "INTEGER", True), _c("code"), _c("label", not_null=True), _c("parent"),
+    _c("is_total", "BOOLEAN", True),
+), key=("sha256", "table_id", "row_index"), indexes=(("code",),))  # fmt: skip
+
+CELLS = TableSpec("cells", (
+    _c("sha256", not_null=True), _c("table_id", not_null=True),
+    _c("row_index", "INTEGER", True), _c("cell_index", "INTEGER", True),
+    _c("code"), _c("parent"), _c("label", not_null=True), _c("header", not_null=True),
+    _c("measure"), _c("source"), _c("value", NUMERIC), _c("status", not_null=True),
+    _c("unit"), _c("footnote"), _c("raw", not_null=True), _c("page", "INTEGER"),
+), key=("sha256", "table_id", "row_index", "cell_index"),
+   indexes=(("code", "measure", "source"), ("table_id", "code")))  # fmt: skip
+
+FINDINGS = TableSpec("findings", (
+    _c("sha256", not_null=True), _c("finding_index", "INTEGER", True),
+    _c("severity", not_null=True), _c("rule", not_null=True), _c("table_id"), _c("code"),
+    _c("measure"), _c("source"), _c("actual", NUMERIC), _c("expected", NUMERIC),
+    _c("message", not_null=True), _c("page", "INTEGER"),
+), key=("sha256", "finding_index"), indexes=(("rule",), ("severity",)))  # fmt: skip
+
+TABLES: tuple[TableSpec, ...] = (DOCUMENTS, TABLES_, ROWS, CELLS, FINDINGS)
+
+HEADER_SEPARATOR = " / "
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written (message in Russian, for people)."""
+
+
+def report_records(report: Report, imported_at: dt.datetime) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of every store table for one report, in ``TableSpec`` column order."""
+    doc = report.document
+    sha = doc.sha256
+    errors = sum(1 for f in report.findings if f.severity.value == "error")
+    warnings = sum(1 for f in report.findings if f.severity.value == "warning")
+    out: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
+    out["documents"].append((
+        sha, doc.path, doc.format, doc.pages, doc.organization, doc.region, report.status,
+        report.schema_version, len(report.tables), errors, warnings, imported_at,
+    ))  # fmt: skip
+    for ordinal, table in enumerate(report.tables):
+        out["tables"].append((
+            sha, table.id, ordinal, table.kind.value, table.title, table.year,
+            ",".join(map(str, table.pages)), table.engine, table.quality,
+        ))  # fmt: skip
+        for ri, row in enumerate(table.rows):
+            out["rows"].append((sha, table.id, ri, row.code, row.label, row.parent, row.is_total))
+            for ci, cell in enumerate(row.cells):
+                out["cells"].append((
+                    sha, table.id, ri, ci, row.code, row.parent, row.label,
+                    HEADER_SEPARATOR.join(cell.column),
+                    cell.measure.value if cell.measure else None,
+                    cell.source.value if cell.source else None,
+                    amount(cell.value), cell.status.value,
+                    cell.unit.value if cell.unit else None, cell.footnote, cell.raw, cell.page,
+                ))  # fmt: skip
+    for fi, f in enumerate(report.findings):
+        out["findings"].append((
+            sha, fi, f.severity.value, f.rule, f.table, f.code,
+            f.measure.value if f.measure else None, f.source.value if f.source else None,
+            amount(f.actual), amount(f.expected), f.message, f.page,
+        ))  # fmt: skip
+    return out
+
+
+class _Backend(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    def insert(self, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None: ...
+    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
+    def close(self) -> None: ...
+
+
+class _DuckDB:
+    """Embedded DuckDB; bulk inserts go through Arrow (executemany is slow there)."""
+
+    def __init__(self, path: Path) -> None:
+        import duckdb
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            raise StoreError(f"не открыть базу DuckDB {path}: {exc} "
+                             "(файл занят другим процессом?)") from exc
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.con.execute(sql, list(params)).fetchall()]
+
+    def insert(self, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        import pyarrow as pa
+
+        arrays = [pa.array([r[i] for r in rows], type=_arrow_type(c.sql))
+                  for i, c in enumerate(spec.columns)]
+        batch = pa.Table.from_arrays(arrays, names=spec.column_names)
+        self.con.register("_svodka_batch", batch)
+        try:
+            cols = ", ".join(spec.column_names)
+            self.con.execute(f"INSERT INTO {spec.name} ({cols}) SELECT {cols} FROM _svodka_batch")
+        finally:
+            self.con.unregister("_svodka_batch")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _arrow_type(sql: str) -> Any:
+    import pyarrow as pa
+
+    if sql.startswith("NUMERIC"):
+        return pa.decimal128(AMOUNT_PRECISION, AMOUNT_SCALE)
+    return {
+        "TEXT": pa.string(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
+        "DOUBLE PRECISION": pa.float64(), "TIMESTAMP": pa.timestamp("us"),
+    }[sql]  # fmt: skip
+
+
+class _Postgres:
+    """A PostgreSQL server through psycopg 3; bulk inserts use COPY."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        try:
+            self.con = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"не подключиться к PostgreSQL: {exc}".strip()) from exc
+
+    @staticmethod
+    def _sql(sql: str) -> Any:
+        # One placeholder style in callers ('?'), psycopg wants '%s'.
+        return re.sub(r"\?", "%s", sql.replace("%", "%%"))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(self._sql(sql), list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.con.execute(self._sql(sql), list(params)).fetchall()]
+
+    def insert(self, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cols = ", ".join(spec.column_names)
+        with self.con.cursor() as cur, cur.copy(f"COPY {spec.name} ({cols}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row(r)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.con.transaction():
+            yield
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+class Store:
+    """A database of documents; use ``open_store``.  A context manager (closes on exit)."""
+
+    def __init__(self, backend: _Backend, engine: str) -> None:
+        self._db = backend
+        self.engine = engine  # duckdb | postgresql
+
+    def create_schema(self) -> None:
+        with self._db.transaction():
+            for spec in TABLES:
+                for statement in spec.ddl():
+                    self._db.execute(statement)
+
+    def replace_document(self, report: Report, imported_at: dt.datetime | None = None) -> None:
+        """Delete every row of the document (by sha256) and insert the report, atomically."""
+        when = imported_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        records = report_records(report, when)
+        try:
+            with self._db.transaction():
+                for spec in reversed(TABLES):
+                    self._db.execute(f"DELETE FROM {spec.name} WHERE sha256 = ?",
+                                     [report.document.sha256])
+                for spec in TABLES:
+                    self._db.insert(spec, records[spec.name])
+        except Exception as exc:
+            raise StoreError(f"не записать {report.document.path} в базу ({self.engine}): "
+                             f"{exc}") from exc
+
+    def has_document(self, sha256: str) -> bool:
+        return bool(self._db.query("SELECT 1 FROM documents WHERE sha256 = ?", [sha256]))
+
+    def documents(self) -> list[str]:
+        return [r[0] for r in self._db.query("SELECT sha256 FROM documents ORDER BY sha256")]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement in its own transaction; '?' placeholders work on both engines."""
+        self._db.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read query; '?' placeholders work on both engines."""
+        return self._db.query(sql, params)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_store(url: str | Path) -> Store:
+    """A store at ``url``: ``postgresql://…`` or a DuckDB file (``duckdb:PATH`` or a path).
+
+    The tables and indexes are created when missing.
+    """
+    text = str(url)
+    if is_postgres_url(text):
+        store = Store(_Postgres(text), "postgresql")
+    else:
+        path = Path(text.removeprefix("duckdb:").removeprefix("//"))
+        store = Store(_DuckDB(path), "duckdb")
+    try:
+        store.create_schema()
+    except Exception:
+        store.close()
+        raise
+    return store

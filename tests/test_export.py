@@ -1,0 +1,207 @@
+"""Batch outputs: XLSX for people, parquet, the Data Package, and the store behind `svodka run`."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from frictionless import Package
+
+from export import DIALECTS
+from export.parquet import write_cells_parquet
+from export.records import ru_number
+from export.store import open_store
+from export.xlsx import FINDINGS_SHEET, write_xlsx
+from schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
+from svodka.pipeline import Outcome, outcomes_to_batch_outputs, safe_name, write_document_outputs
+
+from .test_store import corpus_reports
+
+RED = "FFC7CE"
+
+
+def _tricky_report() -> Report:
+    """Formula-like text, a code Excel would turn into a date, a negative amount."""
+    cells = [
+        Cell(measure=Measure.PLAN, source=Source.TOTAL, value=Decimal("-12.5"), raw="-12,5"),
+        Cell(measure=Measure.FACT, source=Source.TOTAL, value=Decimal("443.5"), raw="443,5"),
+    ]
+    rows = [
+        Row(code="9.10", label="=HYPERLINK(\"http://example.invalid\",\"x\")", cells=cells),
+        Row(code="1.1", label="+7 (495) 000-00-00", cells=[c.model_copy() for c in cells]),
+        Row(code="1.2", label="@SUM(A1:A2)", cells=[c.model_copy() for c in cells]),
+        Row(code="1.3", label="-прочие", cells=[c.model_copy() for c in cells]),
+    ]
+    finding = Finding(severity=Severity.ERROR, rule="sources_sum", table="t1", code="9.10",
+                      measure=Measure.FACT, source=Source.TOTAL, actual=Decimal("443.5"),
+                      expected=Decimal("4459.3"), message="9.10 факт: 443,5 ≠ 4 459,3", page=2)
+    return Report(
+        document=Document(path="=cmd|' /C calc'!A0.pdf", sha256="ab" * 32, format="pdf",
+                          pages=3),
+        tables=[Table(id="t1", title="-Расходы", rows=rows)],
+        findings=[finding],
+    )
+
+
+def test_ru_number() -> None:
+    assert ru_number(Decimal("443.5")) == "443,5"
+    assert ru_number(Decimal("4459.3")) == "4 459,3"
+    assert ru_number(Decimal("-1234567")) == "-1 234 567"
+    assert ru_number(Decimal("0.05")) == "0,05"
+
+
+def test_xlsx_highlights_every_finding_with_expected_value(tmp_path: Path) -> None:
+    reports = corpus_reports()
+    path = tmp_path / "svodka.xlsx"
+    write_xlsx(reports, path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == FINDINGS_SHEET
+    assert len(wb.sheetnames) == 1 + sum(len(r.tables) for r in reports)
+
+    findings = [f for r in reports for f in r.findings]
+    fsheet = wb[FINDINGS_SHEET]
+    assert fsheet.max_row - 1 == len(findings) > 0
+
+    highlighted = 0
+    for row in fsheet.iter_rows(min_row=2):
+        link = row[2].hyperlink
+        assert link is not None and link.location, [c.value for c in row]
+        sheet, coordinate = link.location.rsplit("!", 1)
+        cell = wb[sheet.strip("'")][coordinate]
+        assert cell.comment is not None
+        expected = row[9].value
+        if expected is not None:
+            assert f"ожидалось {ru_number(Decimal(str(expected)))}" in cell.comment.text
+        assert cell.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C", "DDEBF7"))
+        highlighted += 1
+    assert highlighted == len(findings)
+
+    # A known one: dev01 t2, row 2, plan, total is 7 where 4 + 2 = 6.
+    dev01 = next(n for n in wb.sheetnames if n.startswith("dev01") and n.endswith(" t2"))
+    ws = wb[dev01]
+    header = [c.value for c in ws[4]]
+    col = header.index("Всего, план") + 1
+    row2 = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "2")
+    cell = ws.cell(row2, col)
+    assert cell.value == 7
+    assert cell.fill.fgColor.rgb.endswith(RED)
+    assert cell.comment.text.startswith("ожидалось 6\n")
+
+
+def test_xlsx_codes_are_text_and_formulas_are_neutralised(tmp_path: Path) -> None:
+    path = tmp_path / "svodka.xlsx"
+    write_xlsx([_tricky_report()], path)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    ws = wb.worksheets[1]
+    codes = {ws.cell(r, 1).value: ws.cell(r, 1) for r in range(5, ws.max_row + 1)}
+    assert codes["9.10"].data_type == "s" and codes["9.10"].number_format == "@"
+    labels = [ws.cell(r, 2) for r in range(5, ws.max_row + 1)]
+    assert [c.value[0] for c in labels] == ["=", "+", "@", "-"]  # text kept as in the report
+    assert all(c.quotePrefix for c in labels)  # …and Excel shows it as text, never a formula
+    nine_ten = ws.cell(5, 4)
+    assert nine_ten.value == Decimal("443.5") or nine_ten.value == 443.5
+    assert nine_ten.comment.text.startswith("ожидалось 4 459,3")
+    assert ws.cell(5, 3).value == -12.5  # negative numbers stay numbers
+
+
+def test_xlsx_rewrite_of_same_content_keeps_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "svodka.xlsx"
+    write_xlsx([_tricky_report()], path)
+    first = path.read_bytes()
+    write_xlsx([_tricky_report()], path)
+    assert path.read_bytes() == first
+
+
+def test_parquet_values_are_exact_decimals(tmp_path: Path) -> None:
+    reports = corpus_reports()
+    path = tmp_path / "cells.parquet"
+    write_cells_parquet(reports, path)
+    table = pq.read_table(path)
+    assert table.schema.field("value").type == pa.decimal128(38, 6)
+    assert table.schema.field("code").type == pa.string()
+    cells = [c for r in reports for t in r.tables for row in t.rows for c in row.cells]
+    assert table.num_rows == len(cells)
+    values = table.column("value").to_pylist()
+    assert all(v is None or isinstance(v, Decimal) for v in values)
+    assert sum(v for v in values if v is not None) == sum(c.value for c in cells
+                                                         if c.value is not None)
+
+
+def _batch(tmp_path: Path, dialect: str, db: str | None = None,
+           status: str = "done") -> tuple[Path, list[Report], list[Outcome]]:
+    """What `svodka run` does after its workers: per-document outputs, then the batch."""
+    out = tmp_path / "out"
+    reports = [*corpus_reports(), _tricky_report()]
+    outcomes = []
+    for r in reports:
+        folder = out / safe_name(Path(r.document.path), r.document.sha256)
+        write_document_outputs(r, folder, DIALECTS[dialect])
+        outcomes.append(Outcome(r.document.path, r.document.sha256, status, str(folder)))
+    outcomes_to_batch_outputs(outcomes, out, DIALECTS[dialect], db)
+    return out, reports, outcomes
+
+
+@pytest.mark.parametrize("dialect", ["default", "excel-ru"])
+def test_datapackage_passes_frictionless_validate(tmp_path: Path, dialect: str) -> None:
+    out, reports, _ = _batch(tmp_path, dialect)
+    for name in ("cells.csv", "findings.csv", "cells.parquet", "svodka.xlsx",
+                 "datapackage.json", "svodka.duckdb"):
+        assert (out / name).is_file(), name
+    package = Package(str(out / "datapackage.json"))
+    expected_resources = 2 + sum(2 + len(r.tables) for r in reports)
+    assert len(package.resources) == expected_resources
+    report = package.validate()
+    assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "type",
+                                         "note"])[:10]
+    cells = next(r for r in package.resources if r.name == "cells")
+    assert cells.schema.get_field("value").type == "number"
+    raw = (out / "cells.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    if dialect == "excel-ru":
+        assert raw.splitlines()[0].count(b";") == len(cells.schema.fields) - 1
+        assert cells.schema.get_field("value").decimal_char == ","
+
+
+def test_batch_csv_neutralises_formulas(tmp_path: Path) -> None:
+    out, _, _ = _batch(tmp_path, "excel-ru")
+    with (out / "cells.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    tricky = [r for r in rows if r["document"].startswith("'=cmd")]
+    assert {r["label"][:2] for r in tricky} == {"'=", "'+", "'@", "'-"}
+    assert "-12,5" in {r["value"] for r in tricky}  # numbers are not neutralised
+
+
+def test_batch_store_holds_every_document_once(tmp_path: Path) -> None:
+    out, reports, outcomes = _batch(tmp_path, "default")
+    for status in ("skipped", "done"):  # an unchanged re-run, then --force
+        for o in outcomes:
+            o.status = status
+        outcomes_to_batch_outputs(outcomes, out, DIALECTS["default"])
+    with open_store(out / "svodka.duckdb") as store:
+        assert store.documents() == sorted(r.document.sha256 for r in reports)
+        (cells,), = store.query("SELECT COUNT(*) FROM cells")
+        assert cells == sum(len(row.cells) for r in reports for t in r.tables for row in t.rows)
+
+
+def test_batch_store_into_postgres(tmp_path: Path, postgres_url: str) -> None:
+    with open_store(postgres_url) as store:
+        store.execute("DELETE FROM documents")
+        for table in ("tables", "rows", "cells", "findings"):
+            store.execute(f"DELETE FROM {table}")
+    _, reports, _ = _batch(tmp_path, "default", db=postgres_url)
+    with open_store(postgres_url) as store:
+        assert store.documents() == sorted(r.document.sha256 for r in reports)
+        tricky = _tricky_report().document.sha256
+        assert store.query("SELECT label FROM rows WHERE sha256 = ? ORDER BY row_index",
+                           [tricky])[0][0].startswith("=HYPERLINK")  # data, not neutralised
+        assert store.query("SELECT expected FROM findings WHERE sha256 = ?",
+                           [tricky]) == [(Decimal("4459.3"),)]

@@ -1,0 +1,183 @@
+"""The store: DuckDB and a real PostgreSQL hold the same records; re-import replaces."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from export.store import TABLES, StoreError, open_store
+from schemas import Report
+
+from .conftest import CORPUS
+
+
+def _truth_to_report(truth: Path) -> Report:
+    """A contract Report from a corpus truth file (real tables and findings)."""
+    data = json.loads(truth.read_text(encoding="utf-8"))
+    data.pop("generator", None)
+    data.pop("findings_tolerated", None)
+    stem = truth.name.removesuffix(".truth.json")
+    docs = [p for p in truth.parent.glob(stem + ".*") if not p.name.endswith(".truth.json")]
+    blob = docs[0].read_bytes() if docs else stem.encode()
+    data["document"]["sha256"] = hashlib.sha256(blob).hexdigest()
+    for table in data["tables"]:
+        if table.get("pages") is None:
+            table.pop("pages", None)
+    return Report.model_validate(data)
+
+
+def corpus_reports() -> list[Report]:
+    truths = sorted(CORPUS.glob("*.truth.json"))
+    if not truths:
+        pytest.skip(f"shared corpus not present: {CORPUS}")
+    return [_truth_to_report(t) for t in truths]
+
+
+# Queries a user of the store would run; every engine must answer them alike.
+QUERIES = [
+    "SELECT sha256, path, format, pages, organization, region, status, tables_count, errors,"
+    " warnings FROM documents ORDER BY sha256",
+    "SELECT sha256, table_id, ordinal, kind, title, year, pages, engine FROM tables"
+    " ORDER BY sha256, table_id",
+    "SELECT sha256, table_id, row_index, code, label, parent, is_total FROM rows"
+    " ORDER BY sha256, table_id, row_index",
+    "SELECT sha256, table_id, row_index, cell_index, code, parent, label, header, measure,"
+    " source, value, status, unit, footnote, raw, page FROM cells"
+    " ORDER BY sha256, table_id, row_index, cell_index",
+    "SELECT sha256, finding_index, severity, rule, table_id, code, measure, source, actual,"
+    " expected, message, page FROM findings ORDER BY sha256, finding_index",
+    "SELECT d.region, c.source, c.measure, SUM(c.value), COUNT(*) FROM cells c"
+    " JOIN documents d ON d.sha256 = c.sha256 JOIN tables t"
+    " ON t.sha256 = c.sha256 AND t.table_id = c.table_id"
+    " WHERE t.kind = 'expenses' AND c.status = 'number' AND c.unit = 'thousand_rub'"
+    " GROUP BY d.region, c.source, c.measure ORDER BY d.region, c.source, c.measure",
+    "SELECT rule, severity, COUNT(*), SUM(expected - actual) FROM findings"
+    " GROUP BY rule, severity ORDER BY rule, severity",
+    "SELECT code, COUNT(DISTINCT sha256) FROM cells WHERE code IS NOT NULL"
+    " GROUP BY code ORDER BY code",
+]
+
+
+def _normalise(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    # Decimal('443.500000') == Decimal('443.5'); ints/bools compare as Python values.
+    return [tuple(v.normalize() if isinstance(v, Decimal) else v for v in r) for r in rows]
+
+
+def _counts(store: Any) -> dict[str, int]:
+    return {t.name: store.query(f"SELECT COUNT(*) FROM {t.name}")[0][0] for t in TABLES}
+
+
+def _expected_counts(reports: list[Report]) -> dict[str, int]:
+    return {
+        "documents": len(reports),
+        "tables": sum(len(r.tables) for r in reports),
+        "rows": sum(len(t.rows) for r in reports for t in r.tables),
+        "cells": sum(len(row.cells) for r in reports for t in r.tables for row in t.rows),
+        "findings": sum(len(r.findings) for r in reports),
+    }
+
+
+def _check_reimport_replaces(url: str) -> None:
+    reports = corpus_reports()
+    with open_store(url) as store:
+        for r in reports:
+            store.replace_document(r)
+        for r in reports[:3]:  # re-import: still once each
+            store.replace_document(r)
+        assert _counts(store) == _expected_counts(reports)
+        assert store.documents() == sorted(r.document.sha256 for r in reports)
+
+        # A changed report under the same sha256 replaces every row of the old one.
+        changed = reports[0].model_copy(deep=True)
+        changed.tables = changed.tables[:1]
+        changed.findings = []
+        store.replace_document(changed)
+        assert _counts(store) == _expected_counts([changed, *reports[1:]])
+        sha = changed.document.sha256
+        assert store.query("SELECT COUNT(*) FROM findings WHERE sha256 = ?", [sha]) == [(0,)]
+        assert store.query("SELECT COUNT(DISTINCT table_id) FROM cells WHERE sha256 = ?",
+                           [sha]) == [(1,)]
+
+
+def _check_failed_import_keeps_old_rows(url: str) -> None:
+    report = corpus_reports()[1]
+    with open_store(url) as store:
+        store.replace_document(report)
+        before = _counts(store)
+        broken = report.model_copy(deep=True)
+        broken.tables.append(broken.tables[0])  # duplicate (sha256, table_id): key violation
+        with pytest.raises(StoreError):
+            store.replace_document(broken)
+        assert _counts(store) == before
+
+
+def test_duckdb_reimport_replaces(tmp_path: Path) -> None:
+    _check_reimport_replaces(str(tmp_path / "svodka.duckdb"))
+
+
+def test_duckdb_failed_import_is_rolled_back(tmp_path: Path) -> None:
+    _check_failed_import_keeps_old_rows(str(tmp_path / "svodka.duckdb"))
+
+
+def test_duckdb_amounts_are_exact_decimals(tmp_path: Path) -> None:
+    reports = corpus_reports()
+    expected = sum((c.value for r in reports for t in r.tables for row in t.rows
+                    for c in row.cells if c.value is not None), Decimal(0))
+    with open_store(tmp_path / "svodka.duckdb") as store:
+        for r in reports:
+            store.replace_document(r)
+        (total,), = store.query("SELECT SUM(value) FROM cells")
+        (type_name,), = store.query(
+            "SELECT data_type FROM information_schema.columns"
+            " WHERE table_name = 'cells' AND column_name = 'value'")
+    assert isinstance(total, Decimal) and total == expected
+    assert "DECIMAL(38,6)" in type_name.replace(" ", "").upper()
+
+
+def test_duckdb_file_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "svodka.duckdb"
+    reports = corpus_reports()[:2]
+    with open_store(path) as store:
+        for r in reports:
+            store.replace_document(r)
+    with open_store(f"duckdb:{path}") as store:
+        assert _counts(store) == _expected_counts(reports)
+
+
+def test_postgres_reimport_replaces(postgres_url: str) -> None:
+    _reset(postgres_url)
+    _check_reimport_replaces(postgres_url)
+
+
+def test_postgres_failed_import_is_rolled_back(postgres_url: str) -> None:
+    _reset(postgres_url)
+    _check_failed_import_keeps_old_rows(postgres_url)
+
+
+def test_duckdb_and_postgres_give_identical_results(postgres_url: str, tmp_path: Path) -> None:
+    _reset(postgres_url)
+    reports = corpus_reports()
+    answers = {}
+    for url in (str(tmp_path / "svodka.duckdb"), postgres_url):
+        with open_store(url) as store:
+            for r in reports:
+                store.replace_document(r)
+            for r in reports[::2]:
+                store.replace_document(r)
+            answers[store.engine] = [_normalise(store.query(q)) for q in QUERIES]
+    duck, pgres = answers["duckdb"], answers["postgresql"]
+    for query, a, b in zip(QUERIES, duck, pgres, strict=True):
+        assert a, query
+        assert a == b, query
+    assert len(duck[3]) == _expected_counts(reports)["cells"]
+
+
+def _reset(url: str) -> None:
+    with open_store(url) as store:
+        for spec in TABLES:
+            store.execute(f"DELETE FROM {spec.name}")

@@ -1,0 +1,69 @@
+"""Value types shared by the validators: cell references, terms, equations, skips."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import NamedTuple
+
+from schemas.report import Cell, Measure, Source
+
+from .numbers import cell_display
+
+SOURCES_SUM = "sources_sum"
+CHILDREN_SUM = "children_sum"
+GRAND_TOTAL = "grand_total"
+BREAKDOWN = "breakdown"
+
+
+class Ref(NamedTuple):
+    """One value cell of a table: row index, measure, source."""
+
+    row: int
+    measure: Measure
+    source: Source
+
+
+@dataclass(frozen=True)
+class Term:
+    """A cell as the arithmetic sees it: its value, printed scale and text for messages."""
+
+    value: Decimal
+    decimals: int  # digits printed after the decimal comma
+    exact: bool  # zero, "х", "-" or a whole number: no rounding slack
+    blamable: bool  # False for "х": a not-applicable mark is not a mistyped figure
+    cell: Cell
+
+    @property
+    def display(self) -> str:
+        """"415,8", "х", "-": the figure as messages show it."""
+        return cell_display(self.cell, self.value, self.decimals)
+
+
+class Bound(Enum):
+    EQUAL = "="  # lhs == sum(rhs)
+    AT_MOST = "<="  # sum(rhs) <= lhs: a "в том числе" breakdown may be partial
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs`` (=|>=) the sum of ``rhs``; ``row`` is the index of the row it is about."""
+
+    rule: str
+    row: int
+    lhs: Ref
+    rhs: tuple[Ref, ...]
+    bound: Bound = Bound.EQUAL
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        return (self.lhs, *self.rhs)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row left out of every sum and check, with the reason (for verbose output)."""
+
+    code: str | None
+    reason: str

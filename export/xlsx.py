@@ -36,7 +36,7 @@ from export.atomic import atomic_open
 from export.csvout import FORMULA_START
 from export.records import ru_number
 from schemas import Finding, Report, Severity, Table
-from schemas.frames import column_title
+from schemas.frames import path_title
 
 FINDINGS_SHEET = "Находки"
 _CORE_PROPS = "docProps/core.xml"
@@ -89,7 +89,7 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, *, as_text: bool = False
 
 def _column_title(column: list[str], measure: str | None, source: str | None) -> str:
     if column:
-        return column_title(column)
+        return path_title(column)
     parts = [SOURCE_RU.get(source or "", source or ""),
              MEASURE_RU.get(measure or "", measure or "")]
     return ", ".join(p for p in parts if p) or "значение"

@@ -49,10 +49,15 @@ def report_to_cells_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(cell_records(report), columns=list(CELL_COLUMNS))
 
 
+def path_title(path: list[str]) -> str:
+    """A header path as one column name: "Всего / план"."""
+    return " / ".join(path)
+
+
 def column_title(cell: Cell) -> str:
     """A wide column's name: the header path, else measure/source, else "value"."""
     if cell.column:
-        return " / ".join(cell.column)
+        return path_title(cell.column)
     named = [x.value for x in (cell.measure, cell.source) if x is not None]
     return " / ".join(named) if named else "value"
 

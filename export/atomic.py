@@ -16,6 +16,7 @@ def atomic_open(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[st
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
     try:
         with open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
             yield fh
@@ -26,6 +27,12 @@ def atomic_open(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[st
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -71,7 +71,8 @@ def _cell(gc: GridCell, column: ValueColumn, ctx: RowContext, label: str) -> Cel
         footnote=parsed.footnote,
         raw=gc.text,
         page=gc.page,
-        bbox=gc.bbox,
+        bbox=_round_bbox(gc.bbox),
+        confidence=gc.confidence,
     )
 
 
@@ -95,3 +96,13 @@ def _parent(code: str | None) -> str | None:
     if not code or "." not in code or code.startswith("0"):
         return None
     return code.rsplit(".", 1)[0]
+
+
+def _round_bbox(
+    bbox: tuple[float, float, float, float] | None,
+) -> tuple[float, float, float, float] | None:
+    """Hundredths of a point are plenty for locating a cell on a page."""
+    if bbox is None:
+        return None
+    x0, top, x1, bottom = (round(v, 2) for v in bbox)
+    return (x0, top, x1, bottom)

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from schemas import RawDocument, SvodkaError
+from schemas.grid import Problem
 
 SUPPORTED_SUFFIXES = (".pdf", ".pptx", ".docx", ".xlsx")
 
@@ -21,7 +22,8 @@ def sniff_format(path: Path) -> str:
         with path.open("rb") as fh:
             head = fh.read(1024)
     except OSError as exc:
-        raise SvodkaError(str(path), f"не удалось открыть файл: {exc.strerror}", code="E_IO") from exc
+        reason = f"не удалось открыть файл: {exc.strerror}"
+        raise SvodkaError(str(path), reason, code="E_IO") from exc
     if not head:
         raise SvodkaError(str(path), "пустой файл (0 байт)", code="E_EMPTY")
     if b"%PDF-" in head:
@@ -40,7 +42,8 @@ def _sniff_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SvodkaError(str(path), f"повреждённый ZIP-архив: {exc}", code="E_BROKEN_OFFICE") from exc
+        reason = f"повреждённый ZIP-архив: {exc}"
+        raise SvodkaError(str(path), reason, code="E_BROKEN_OFFICE") from exc
     for prefix, fmt in (("ppt/", "pptx"), ("word/", "docx"), ("xl/", "xlsx")):
         if any(n.startswith(prefix) for n in names):
             return fmt
@@ -48,23 +51,32 @@ def _sniff_zip(path: Path) -> str:
 
 
 def document_to_raw(path: Path, *, password: str | None = None) -> RawDocument:
-    """Read one document into grids and text lines."""
+    """Read one document into grids and text lines.
+
+    A readable document without any table gets the problem I_NO_TABLES, so an empty
+    result is never silent.
+    """
+    raw = _read_raw(path, password)
+    if not raw.grids and not any(p.code.startswith("E_") for p in raw.problems):
+        message = "в документе не найдено ни одной таблицы"
+        raw.problems.append(Problem(code="I_NO_TABLES", message=message))
+    return raw
+
+
+def _read_raw(path: Path, password: str | None) -> RawDocument:
     fmt = sniff_format(path)
     if fmt == "pdf":
         from extract.pdf import pdf_to_raw
 
         return pdf_to_raw(path, password=password)
-    if fmt == "pptx":
-        from extract.pptx import pptx_to_raw
-
-        return pptx_to_raw(path)
-    if fmt == "docx":
-        from extract.docx import docx_to_raw
-
-        return docx_to_raw(path)
+    from extract.docx import docx_to_raw
+    from extract.office import broken_as_error
+    from extract.pptx import pptx_to_raw
     from extract.xlsx import xlsx_to_raw
 
-    return xlsx_to_raw(path)
+    reader = {"pptx": pptx_to_raw, "docx": docx_to_raw, "xlsx": xlsx_to_raw}[fmt]
+    with broken_as_error(path, fmt):  # a library failing past the package checks (fuzz)
+        return reader(path)
 
 
 __all__ = ["SUPPORTED_SUFFIXES", "document_to_raw", "sniff_format"]

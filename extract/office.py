@@ -118,7 +118,7 @@ def broken_as_error(path: Path, kind: str) -> Iterator[None]:
     """Turn any library failure while reading a checked package into E_BROKEN_OFFICE."""
     try:
         yield
-    except SvodkaError:
+    except (SvodkaError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - library errors are many and undocumented
         message = f"не удалось прочитать {kind}: {type(exc).__name__}: {exc}"

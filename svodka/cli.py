@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from enum import StrEnum
@@ -10,14 +11,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from export import report_to_json, write_text_atomic
+from export.store import StoreError
 from schemas import Report, Severity, SvodkaError
 from svodka import __version__
 from svodka.api import read
 from svodka.pipeline import Outcome, run_batch
 from svodka.render import SEVERITY_RU, counts_line, grouped, report_to_markdown, reports_to_json
+from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -35,6 +39,7 @@ class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 def _version(value: bool) -> None:
@@ -55,7 +60,7 @@ def _read_or_exit(path: Path, password: str | None) -> Report:
     try:
         return read(path, password=password)
     except SvodkaError as exc:
-        err_console.print(exc.one_line(), markup=False, highlight=False)
+        typer.echo(exc.one_line(), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -79,7 +84,7 @@ def extract(
     if report.status == "failure":
         for f in report.findings:
             if f.severity is Severity.ERROR:
-                err_console.print(f"{file}: extract: {f.rule}: {f.message}", markup=False)
+                typer.echo(f"{file}: extract: {f.rule}: {f.message}", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
 
 
@@ -101,43 +106,69 @@ def _print_tables(report: Report) -> None:
 def check(
     files: Annotated[list[Path], typer.Argument(help="Documents to check.")],
     fmt: Annotated[CheckFormat, typer.Option("--format", help="Output format.")] = CheckFormat.text,
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout.")]
+    = None,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
 ) -> None:
     """Check the arithmetic of reports and list every finding.
 
     Example: [bold]svodka check raw/smolensk-2017-deck.pdf --format markdown[/]
 
+    For QA: [bold]svodka check raw/*.pdf --format html --out проверка.html[/] writes one
+    self-contained page (no network) with every table as the document has it, the wrong
+    cells highlighted with the expected value, and for PDFs a picture of each wrong cell.
+
     Exit 0: no errors; 1: arithmetic errors found; 2: a file could not be read.
     """
-    reports, unreadable = [], False
+    reports: list[Report] = []
+    sources: list[Path] = []
+    failures: list[str] = []
     for f in files:
         try:
             reports.append(read(f, password=password))
+            sources.append(f)
         except SvodkaError as exc:
-            err_console.print(exc.one_line(), markup=False, highlight=False)
-            unreadable = True
+            typer.echo(exc.one_line(), err=True)
+            failures.append(exc.one_line())
     if fmt is CheckFormat.json:
-        sys.stdout.write(reports_to_json(reports) + "\n")
+        text = reports_to_json(reports) + "\n"
     elif fmt is CheckFormat.markdown:
-        sys.stdout.write("\n".join(report_to_markdown(r) for r in reports))
-    else:
+        text = "\n".join(report_to_markdown(r) for r in reports)
+    elif fmt is CheckFormat.html:
+        from export.html import reports_to_html
+
+        text = reports_to_html(reports, sources=sources, password=password, unreadable=failures)
+    elif out is not None:
+        buf = io.StringIO()
+        console = Console(file=buf, color_system=None, width=120)
         for r in reports:
-            _print_findings(r)
-    if unreadable:
+            _print_findings(r, console)
+        text = buf.getvalue()
+    else:
+        text = ""
+        for r in reports:
+            _print_findings(r, out_console)
+    if out is not None:
+        write_text_atomic(out, text)
+    else:
+        sys.stdout.write(text)
+    if failures:
         raise typer.Exit(EXIT_UNREADABLE)
     has_errors = any(f.severity is Severity.ERROR for r in reports for f in r.findings)
     raise typer.Exit(EXIT_FINDINGS if has_errors else EXIT_OK)
 
 
-def _print_findings(report: Report) -> None:
-    out_console.rule(f"[bold]{report.document.path}[/]")
+def _print_findings(report: Report, console: Console) -> None:
+    # document text is untrusted: escaped, so "[/]" or "[link=…]" in a title stays text
+    console.rule(f"[bold]{escape(report.document.path)}[/]")
     styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
     for title, findings in grouped(report).items():
-        out_console.print(f"[bold]{title}[/]")
+        console.print(f"[bold]{escape(title)}[/]")
         for f in findings:
-            out_console.print(f"  [{styles[f.severity]}]{SEVERITY_RU[f.severity]}[/] "
-                              f"[dim]{f.rule}[/] {f.message}", highlight=False)
-    out_console.print(counts_line(report.findings))
+            console.print(f"  [{styles[f.severity]}]{SEVERITY_RU[f.severity]}[/] "
+                          f"[dim]{escape(f.rule)}[/] {escape(f.message)}", highlight=False)
+    console.print(counts_line(report.findings))
 
 
 @app.command()
@@ -151,12 +182,27 @@ def run(
                                              help="default (',' and '.') or excel-ru")]
     = "default",
     password: Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="URL",
+        help="Store: postgresql://user@host/db or a DuckDB file (default: OUT/svodka.duckdb)")]
+    = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
+        "(0: no limit).")] = DEFAULT_TIMEOUT,
+    memory_mb: Annotated[int, typer.Option(
+        "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
+        "fails with E_MEMORY (0: no limit).")] = DEFAULT_MEMORY_MB,
 ) -> None:
-    """Batch job: every document under PATHS into OUT (report.json, CSVs per document and batch).
+    """Batch job: every document under PATHS into OUT and into a database.
 
-    Example: [bold]svodka run raw/ --out out/ --jobs 2[/]
+    Per document: OUT/<name>-<hash>/ with report.json and CSVs.  For the batch:
+    cells.csv, findings.csv, cells.parquet, svodka.xlsx (wrong cells highlighted),
+    datapackage.json, and the store (DuckDB file OUT/svodka.duckdb or --db).
 
-    Exit 0 when every file was read, 1 when some failed (listed with reasons).
+    Example: [bold]svodka run raw/ --out out/ --jobs 2 --db postgresql://svodka@localhost/svodka[/]
+
+    Exit 0 when every file was read, 1 when some failed (listed with reasons)
+    or the database could not be written.
     """
     if csv_dialect not in ("default", "excel-ru"):
         raise typer.BadParameter("--csv-dialect: default or excel-ru")
@@ -167,8 +213,13 @@ def run(
         extra = f" — {o.reason}" if o.reason else f" (ошибок: {o.errors})"
         out_console.print(f"{mark} {o.path}{extra}", highlight=False)
 
-    result = run_batch(paths or [Path("raw")], out, jobs=jobs, force=force,
-                       dialect=csv_dialect, password=password, on_outcome=show)
+    try:
+        result = run_batch(paths or [Path("raw")], out, jobs=jobs, force=force,
+                           dialect=csv_dialect, password=password, db=db, on_outcome=show,
+                           timeout=timeout or None, memory_mb=memory_mb or None)
+    except StoreError as exc:
+        typer.echo(f"база данных: {exc}", err=True)
+        raise typer.Exit(EXIT_FINDINGS) from exc
     out_console.print(f"Итого: обработано {result.count('done')}, пропущено "
                       f"{result.count('skipped')}, с ошибкой {result.count('failed')}; "
                       f"выводы в {out}/")

@@ -1,6 +1,6 @@
 """The batch job behind ``svodka run``: many documents in, per-document and batch outputs out.
 
-    paths_to_files -> file_to_outcome (one worker per file) -> outcomes_to_outputs
+    paths_to_files -> file_to_outcome (one worker per file) -> outcomes_to_batch_outputs
 
 A bad file never stops the batch: it becomes a failed outcome with a one-line
 reason.  A manifest keyed by sha256 lets a re-run skip unchanged files.
@@ -11,17 +11,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
 from export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
+from export.datapackage import DocumentCsvs, write_datapackage
+from export.parquet import write_cells_parquet
+from export.store import open_store
+from export.xlsx import write_xlsx
 from extract import SUPPORTED_SUFFIXES
 from extract.common import sha256_of
 from schemas import Report, Severity, SvodkaError
 from schemas.frames import CELL_COLUMNS
 from svodka.api import read
+from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
 MANIFEST = "manifest.json"
 
@@ -89,6 +93,8 @@ def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | No
         report = read(path, password=password)
     except SvodkaError as exc:
         return Outcome(str(path), sha, "failed", reason=f"{exc.code}: {exc.message}")
+    except MemoryError:
+        raise  # the worker reports E_MEMORY
     except Exception as exc:  # noqa: BLE001 - a batch goes on past any bad file
         return Outcome(str(path), sha, "failed", reason=f"E_INTERNAL: {type(exc).__name__}: {exc}")
     write_document_outputs(report, folder, DIALECTS[dialect_name])
@@ -130,18 +136,74 @@ def _skip_unchanged(files: list[Path], out: Path, force: bool) -> tuple[list[Pat
     return todo, skipped
 
 
-def outcomes_to_batch_outputs(outcomes: list[Outcome], out: Path, dialect: Dialect) -> None:
-    cells: list[list[object]] = []
-    findings: list[list[object]] = []
+def _document_csvs(report: Report, folder: Path, dialect: Dialect) -> None:
+    write_csv(folder / "cells.csv", CELL_COLUMNS, cells_rows(report), dialect)
+    write_csv(folder / "findings.csv", FINDING_COLUMNS, finding_rows(report), dialect)
+    for table in report.tables:
+        write_table_csv(table, folder / f"table-{table.id}.csv", dialect)
+
+
+def outcomes_to_batch_outputs(
+    outcomes: list[Outcome], out: Path, dialect: Dialect, db: str | None = None
+) -> None:
+    """Batch outputs of every good document (done or skipped), written by the parent only.
+
+    Files: cells.csv, findings.csv, cells.parquet, svodka.xlsx, datapackage.json (describing
+    every CSV), manifest.json.  Store: ``db`` (a PostgreSQL URL or a DuckDB file; default
+    ``out/svodka.duckdb``) gets every document that is new or redone; a skipped one only
+    when the store lacks it.  Raises ``StoreError`` when the store cannot be written.
+    """
+    good: list[tuple[Outcome, Report]] = []
     for o in sorted(outcomes, key=lambda o: o.path):
         if o.out_dir is None or o.status == "failed":
             continue
-        report = Report.model_validate_json((Path(o.out_dir) / "report.json").read_text("utf-8"))
+        folder = Path(o.out_dir)
+        report = Report.model_validate_json((folder / "report.json").read_text("utf-8"))
+        if o.status == "skipped":  # written by an earlier run, maybe in another dialect
+            _document_csvs(report, folder, dialect)
+        good.append((o, report))
+    reports = [r for _, r in good]
+    cells: list[list[object]] = []
+    findings: list[list[object]] = []
+    for report in reports:
         cells += cells_rows(report)
         findings += finding_rows(report)
     write_csv(out / "cells.csv", CELL_COLUMNS, cells, dialect)
     write_csv(out / "findings.csv", FINDING_COLUMNS, findings, dialect)
+    write_cells_parquet(reports, out / "cells.parquet")
+    write_xlsx(reports, out / "svodka.xlsx")
+    described = []
+    for o, report in good:
+        folder = Path(o.out_dir or "")
+        if folder.resolve().parent == out.resolve():
+            described.append(DocumentCsvs(report, folder.name))
+    write_datapackage(out / "datapackage.json", described, dialect)
     _save_manifest(out, outcomes)
+    with open_store(db or out / "svodka.duckdb") as store:
+        for o, report in good:
+            if o.status == "skipped" and store.has_document(report.document.sha256):
+                continue
+            store.replace_document(report)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """``file_to_outcome`` with the batch's settings, run in a worker process per file."""
+
+    out: Path
+    dialect: str
+    password: str | None
+
+    def __call__(self, path: Path) -> Outcome:
+        return file_to_outcome(path, self.out, self.dialect, self.password)
+
+    @staticmethod
+    def failed(path: Path, failure: Failure) -> Outcome:
+        try:
+            sha = sha256_of(path)
+        except OSError:
+            sha = ""
+        return Outcome(str(path), sha, "failed", reason=f"{failure.code}: {failure.reason}")
 
 
 def run_batch(
@@ -152,21 +214,28 @@ def run_batch(
     force: bool = False,
     dialect: str = "default",
     password: str | None = None,
+    db: str | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_mb: int | None = DEFAULT_MEMORY_MB,
 ) -> BatchResult:
-    """Process every supported file under ``paths`` into ``out``."""
+    """Process every supported file under ``paths`` into ``out``.
+
+    ``db``: the store, a ``postgresql://`` URL or a DuckDB file (default out/svodka.duckdb).
+    Workers only read documents; the parent writes every batch output and the store.
+    Each file runs in its own process under ``timeout`` seconds and ``memory_mb`` MiB of
+    address space (None: no limit); past a limit it fails with E_TIMEOUT / E_MEMORY and
+    the batch goes on.
+    """
     out.mkdir(parents=True, exist_ok=True)
     files, skipped = _skip_unchanged(paths_to_files(paths), out, force)
     result = BatchResult(outcomes=list(skipped))
     for o in skipped:
         if on_outcome:
             on_outcome(o)
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(file_to_outcome, f, out, dialect, password) for f in files]
-        for fut in futures:
-            outcome = fut.result()
-            result.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-    outcomes_to_batch_outputs(result.outcomes, out, DIALECTS[dialect])
+    result.outcomes += run_limited(
+        files, _Task(out, dialect, password), _Task.failed, jobs=jobs,
+        limits=Limits(timeout, memory_mb), on_result=on_outcome,
+    )
+    outcomes_to_batch_outputs(result.outcomes, out, DIALECTS[dialect], db)
     return result

@@ -7,6 +7,21 @@ PYTHON=${PYTHON:-python3}
 
 # Debian packages the test suite needs, each checked by the command it provides.
 need_apt=()
+# PostgreSQL server binaries (initdb, pg_ctl): the store tests start a real server.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  need_apt+=(postgresql)
+fi
+# Tesseract with the Russian model: OCR of scanned (image-only) PDF pages.
+if ! command -v tesseract >/dev/null; then
+  need_apt+=(tesseract-ocr)
+fi
+if ! tesseract --list-langs 2>/dev/null | grep -x rus >/dev/null; then
+  need_apt+=(tesseract-ocr-rus)
+fi
+# Chromium (headless): the test of the HTML report for QA opens it in a real browser.
+if ! command -v chromium >/dev/null; then
+  need_apt+=(chromium)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

@@ -1,0 +1,267 @@
+"""One process per file, ``jobs`` at a time, each under a time and a memory limit.
+
+A ``ProcessPoolExecutor`` cannot survive a worker killed by a limit (the whole
+pool breaks), so the batch runs its own small scheduler: every item gets a fresh
+``multiprocessing.Process`` and a ``Pipe`` for its one result.  The parent waits
+on the pipes and the process sentinels together:
+
+* a result arrives → the item is done;
+* the deadline passes → the process is killed, the item fails with E_TIMEOUT;
+* the process dies without a result → E_MEMORY when it ran out of memory
+  (``MemoryError`` under ``RLIMIT_AS``; killed by the kernel; aborted under a memory
+  limit, as PDFium does when an allocation fails), E_CRASH otherwise.
+
+The memory limit is an address-space limit (``resource.RLIMIT_AS``) set in the
+child before it touches the file, ``memory_mb`` above what the freshly forked child
+already maps, so a decompression bomb fails inside the child with ``MemoryError``
+instead of eating the machine.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds one file may take (extract, normalise, validate, write its outputs)."""
+DEFAULT_MEMORY_MB = 2048
+"""Address space one file may take, in MiB, on top of the worker's start-up size."""
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits; ``None`` (or 0) means no limit."""
+
+    timeout: float | None = DEFAULT_TIMEOUT
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an item produced no result: a stable code and a reason for people."""
+
+    code: str  # E_TIMEOUT | E_MEMORY | E_CRASH
+    reason: str
+
+
+def _context() -> Any:
+    """Fork where the platform has it (cheap: the libraries are already imported)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def limit_memory(memory_mb: int | None) -> None:
+    """Let this process map at most ``memory_mb`` MiB more than it has mapped now.
+
+    The limit is on top of the current size because a forked worker starts with its
+    parent's address space (a few hundred MiB of libraries; far more inside a test run).
+    No-op where RLIMIT_AS is missing.
+    """
+    if not memory_mb or not hasattr(resource, "RLIMIT_AS"):
+        return
+    limit = _address_space() + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _address_space() -> int:
+    """This process's mapped address space in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            pages = int(fh.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_mb: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+    _enable_faulthandler()
+    try:
+        limit_memory(memory_mb)
+        try:
+            result: tuple[str, Any] = ("ok", fn(item))
+        except MemoryError:
+            result = ("memory", None)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent as a crash
+            result = ("crash", f"{type(exc).__name__}: {exc}"[:300])
+        conn.send(result)
+    except MemoryError:
+        _send_quietly(conn, ("memory", None))
+    except BaseException:  # noqa: BLE001 - e.g. an unpicklable result
+        traceback.print_exc(file=sys.stderr)
+        _send_quietly(conn, ("crash", "результат не передан процессу-родителю"))
+    finally:
+        conn.close()
+
+
+def _enable_faulthandler() -> None:
+    """A native crash (E_CRASH) leaves a Python traceback on the real stderr."""
+    try:
+        faulthandler.enable(file=sys.__stderr__ or sys.stderr)
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. under a test runner)
+        pass
+
+
+def _send_quietly(conn: Connection, message: tuple[str, Any]) -> None:
+    try:
+        conn.send(message)
+    except BaseException:  # noqa: BLE001 - nothing more can be done; the parent sees E_CRASH
+        pass
+
+
+@dataclass
+class _Job(Generic[Item]):
+    index: int
+    item: Item
+    process: BaseProcess
+    conn: Connection
+    deadline: float | None
+
+
+def run_limited(
+    items: Sequence[Item],
+    fn: Callable[[Item], Result],
+    failed: Callable[[Item, Failure], Result],
+    *,
+    jobs: int = 1,
+    limits: Limits | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """``[fn(item) for item in items]``, each call in its own limited process.
+
+    An item whose process times out, runs out of memory or dies gets
+    ``failed(item, Failure)`` instead.  Results come back in the order of
+    ``items``; ``on_result`` is called as each one arrives.
+    """
+    limits = limits or Limits()
+    ctx = _context()
+    pending = deque(enumerate(items))
+    running: list[_Job[Item]] = []
+    results: dict[int, Result] = {}
+
+    def finish(job: _Job[Item], result: Result) -> None:
+        running.remove(job)
+        results[job.index] = result
+        if on_result:
+            on_result(result)
+
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, jobs):
+                index, item = pending.popleft()
+                running.append(_start(ctx, index, item, fn, limits))
+            _wait(running)
+            now = time.monotonic()
+            for job in list(running):
+                outcome = _collect(job, limits, now)
+                if outcome is None:
+                    continue
+                if isinstance(outcome, Failure):
+                    finish(job, failed(job.item, outcome))
+                else:
+                    finish(job, outcome[0])
+    finally:
+        for job in running:
+            _kill(job)
+    return [results[i] for i in range(len(items))]
+
+
+def _start(
+    ctx: Any, index: int, item: Item, fn: Callable[[Item], Any], limits: Limits
+) -> _Job[Item]:
+    parent_end, child_end = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(child_end, fn, item, limits.memory_mb), daemon=True)
+    process.start()
+    child_end.close()
+    deadline = time.monotonic() + limits.timeout if limits.timeout else None
+    return _Job(index, item, process, parent_end, deadline)
+
+
+def _wait(running: Sequence[_Job[Any]]) -> None:
+    deadlines = [j.deadline for j in running if j.deadline is not None]
+    timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+    handles: list[Any] = [j.conn for j in running] + [j.process.sentinel for j in running]
+    wait(handles, timeout=timeout)
+
+
+def _collect(job: _Job[Any], limits: Limits, now: float) -> tuple[Any] | Failure | None:
+    """The job's result, its failure, or None while it is still running."""
+    message: tuple[str, Any] | None = None
+    if job.conn.poll():
+        try:
+            message = job.conn.recv()
+        except (EOFError, OSError):
+            message = None
+        else:
+            _reap(job)
+            if message[0] == "ok":
+                return (message[1],)
+            if message[0] == "memory":
+                return _memory_failure(limits)
+            return Failure("E_CRASH", f"сбой обработки: {message[1]}")
+    if not job.process.is_alive():
+        _reap(job)
+        return _death(job.process.exitcode, limits)
+    if job.deadline is not None and now >= job.deadline:
+        _kill(job)
+        return Failure("E_TIMEOUT", f"превышен лимит времени на файл ({limits.timeout:g} с)")
+    return None
+
+
+def _memory_failure(limits: Limits) -> Failure:
+    return Failure("E_MEMORY", f"превышен лимит памяти на файл ({limits.memory_mb} МБ)")
+
+
+def _death(exitcode: int | None, limits: Limits) -> Failure:
+    if exitcode == -signal.SIGKILL:  # the kernel's OOM killer, or an external kill
+        return _memory_failure(limits)
+    if exitcode == -signal.SIGABRT and limits.memory_mb:  # PDFium aborts when out of memory
+        return Failure(
+            "E_MEMORY",
+            f"процесс обработки файла аварийно остановлен (сигнал {signal.SIGABRT.value}), "
+            f"вероятно, превышен лимит памяти на файл ({limits.memory_mb} МБ)",
+        )
+    how = f"сигнал {-exitcode}" if exitcode is not None and exitcode < 0 else f"код {exitcode}"
+    return Failure("E_CRASH", f"процесс обработки файла аварийно завершился ({how})")
+
+
+def _reap(job: _Job[Any]) -> None:
+    job.process.join(timeout=5)
+    if job.process.is_alive():
+        _kill(job)
+    job.conn.close()
+
+
+def _kill(job: _Job[Any]) -> None:
+    if job.process.is_alive() and job.process.pid is not None:
+        try:
+            os.kill(job.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    job.process.join(timeout=5)
+    try:
+        job.conn.close()
+    except OSError:
+        pass
+
+
+__all__ = ["DEFAULT_MEMORY_MB", "DEFAULT_TIMEOUT", "Failure", "Limits", "limit_memory",
+           "run_limited"]

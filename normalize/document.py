@@ -97,6 +97,23 @@ def _duplicate_code_findings(table: Table) -> list[Finding]:
     ]
 
 
+def _other_table_finding(table: Table) -> list[Finding]:
+    """Say plainly when a table's header is not a known form: its arithmetic is not checked."""
+    if table.kind is not TableKind.OTHER:
+        return []
+    return [
+        Finding(
+            severity=Severity.INFO,
+            rule="header_not_recognised",
+            table=table.id,
+            page=table.pages[0] if table.pages else None,
+            message=f"стр. {', '.join(map(str, table.pages))}: заголовок таблицы {table.id} не "
+            "распознан как форма отчёта ЦКР (нет граф Всего/ФБ/РБ): значения сохранены "
+            "с путями заголовков, арифметика не проверялась",
+        )
+    ]
+
+
 def _problem_findings(raw: RawDocument) -> list[Finding]:
     return [
         Finding(
@@ -152,6 +169,7 @@ def raw_to_report(raw: RawDocument) -> Report:
     )
     findings = _problem_findings(raw) + blank
     for table in tables:
+        findings += _other_table_finding(table)
         findings += _unreadable_findings(table) + _duplicate_code_findings(table)
     return Report(document=document, status=_status(raw, tables), tables=tables, findings=findings)
 

@@ -199,6 +199,9 @@ def test_header_not_understood_guesses_nothing() -> None:
     assert table.kind.value == "other"
     assert all(c.measure is None and c.source is None for r in table.rows for c in r.cells)
     assert not any(f.table == table.id and f.severity.value == "error" for f in report.findings)
+    said = [f for f in report.findings if f.table == table.id]
+    assert [f.rule for f in said] == ["header_not_recognised"]
+    assert "арифметика не проверялась" in said[0].message
 
 
 # --------------------------------------------------------------------------- outputs

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from schemas.numformat import RU
+from schemas.numformat import format_ru
 
 AMOUNT_PRECISION = 38
 AMOUNT_SCALE = 6
@@ -26,13 +26,4 @@ def amount(value: Decimal | None) -> Decimal | None:
 
 def ru_number(value: Decimal) -> str:
     """A number for people in Russian, as the findings print it: ``4459.3`` → ``4 459,3``."""
-    text = format(value, "f")
-    sign = "-" if text.startswith("-") else ""
-    whole, _, frac = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    out = sign + RU.group_chars[0].join(groups)
-    return out + RU.decimal_chars[0] + frac if frac else out
+    return format_ru(value)

@@ -108,22 +108,6 @@ def looks_like_number(text: str, fmt: NumberFormat = RU) -> bool:
     return status in (Status.NUMBER, Status.DASH, Status.NOT_APPLICABLE)
 
 
-def format_ru(value: Decimal) -> str:
-    """``Decimal("6979.8")`` → ``"6 979,8"``: plain-space groups, decimal comma, scale kept."""
-    if not value.is_finite():
-        return str(value)
-    group, comma, minus = RU.group_chars[0], RU.decimal_chars[0], RU.minus_chars[0]
-    text = format(value, "f")
-    sign = minus if text.startswith("-") else ""
-    int_part, _, frac = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(int_part) > 3:
-        groups.insert(0, int_part[-3:])
-        int_part = int_part[:-3]
-    groups.insert(0, int_part)
-    return sign + group.join(groups) + (comma + frac if frac else "")
-
-
 def _unreadable(text: str) -> ParsedNumber:
     return ParsedNumber(None, Status.UNREADABLE, None, None, text)
 

@@ -7,6 +7,7 @@ the normaliser uses it to parse.  Nothing else should spell these characters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,24 @@ class NumberFormat:
 
 
 RU = NumberFormat()
+
+
+def format_ru(value: Decimal, decimals: int | None = None, fmt: NumberFormat = RU) -> str:
+    """A number for people: ``Decimal("6979.8")`` → ``"6 979,8"`` (scale kept).
+
+    ``decimals`` pads or rounds the fraction to that many digits.
+    """
+    if not value.is_finite():
+        return str(value)
+    if decimals is not None:
+        value = value.quantize(Decimal(1).scaleb(-decimals))
+    text = format(value, "f")
+    sign = fmt.minus_chars[0] if text.startswith("-") else ""
+    int_part, _, frac = text.lstrip("-").partition(".")
+    groups: list[str] = []
+    while len(int_part) > 3:
+        groups.insert(0, int_part[-3:])
+        int_part = int_part[:-3]
+    groups.insert(0, int_part)
+    grouped = fmt.group_chars[0].join(groups)
+    return sign + grouped + (fmt.decimal_chars[0] + frac if frac else "")

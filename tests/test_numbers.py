@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normalize.numbers import ParsedNumber, format_ru, looks_like_number, parse_number
+from normalize.numbers import ParsedNumber, looks_like_number, parse_number
+from schemas.numformat import format_ru
 from schemas.report import Status, Unit
 
 NUMBERS: list[tuple[str, str]] = [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from schemas.numformat import format_ru
 from schemas.report import Measure, Source
 
 from .context import TableContext
 from .model import SOURCES_SUM, Equation, Ref
-from .numbers import format_ru
 
 MEASURE_WORDS = {Measure.PLAN: "план", Measure.FACT: "факт"}
 SOURCE_WORDS = {

@@ -7,7 +7,9 @@ The flow, top to bottom::
       open_pdf                password → E_ENCRYPTED; broken xref → pikepdf repair
                               (I_REPAIRED) → E_BROKEN_PDF
       for each page (closed as soon as it is read):
-        page_to_glyphs        characters with positions; none → E_NO_TEXT_LAYER
+        page_to_glyphs        characters with positions; none → the page is a scan:
+                              OCR (extract.ocr) when Tesseract is installed, else
+                              E_NO_TEXT_LAYER
         page_to_ruled_grids   tables drawn with rules or cell rectangles   (pdf_ruled)
         glyphs_to_lines       the remaining text as lines of segments      (pdf_text)
         lines_to_word_grids   whitespace-separated tables in that text     (pdf_words)
@@ -31,6 +33,7 @@ import pdfplumber
 import pikepdf
 
 from extract.common import sha256_of
+from extract.pdf_pdfium import close_document, page_glyphs, page_rules
 from extract.pdf_ruled import page_to_ruled_grids
 from extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
 from extract.pdf_words import lines_to_word_grids
@@ -77,8 +80,11 @@ def open_pdf(path: Path, password: str | None) -> Iterator[tuple[Any, list[Probl
     """Open with pdfplumber; on a structural error repair with pikepdf in memory."""
     problems: list[Problem] = []
     try:
+        damage = qpdf_damage(path, password)
+        if damage is not None:  # pdfminer may read such a file quietly, and wrongly
+            raise DamagedPdf(damage)
         pdf = _open_plumber(path, password)
-    except SvodkaError:
+    except (SvodkaError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure leads to the repair path
         pdf = _open_repaired(path, password, exc)
@@ -88,13 +94,33 @@ def open_pdf(path: Path, password: str | None) -> Iterator[tuple[Any, list[Probl
     try:
         yield pdf, problems
     finally:
+        close_document(pdf)
         pdf.close()
+
+
+class DamagedPdf(Exception):
+    """qpdf had to reconstruct the file's structure (cross-reference table, objects)."""
+
+
+def qpdf_damage(path: Path, password: str | None) -> str | None:
+    """qpdf's warning when the file's structure is damaged, else None (also when unsure)."""
+    try:
+        with pikepdf.open(path, password=password or "") as pdf:
+            warnings = [w.replace(f"{path}", "").lstrip(": ") for w in pdf.get_warnings()]
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - pdfplumber and the repair path decide then
+        return None
+    specific = [w for w in warnings if w != "file is damaged"]
+    return next(iter(specific or warnings), None)
 
 
 def _open_plumber(source: Path | io.BytesIO, password: str | None) -> Any:
     try:
         pdf = pdfplumber.open(source, password=password or "")
-        _ = len(pdf.pages)  # force the page tree to be read
+        if not pdf.pages:  # forces the page tree; a broken xref can hide every page
+            pdf.close()
+            raise ValueError("в PDF не найдено ни одной страницы")
         return pdf
     except Exception as exc:
         if _is_password_error(exc):
@@ -114,6 +140,8 @@ def _open_repaired(path: Path, password: str | None, first: Exception) -> Any:
         raise SvodkaError(str(path), _password_reason(password), code="E_ENCRYPTED") from exc
     except SvodkaError as exc:
         raise SvodkaError(str(path), exc.message, code=exc.code) from exc
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - whatever pikepdf/pdfminer raise
         reason = f"не удаётся прочитать PDF: {_why(first)}; восстановление: {_why(exc)}"
         raise SvodkaError(str(path), reason, code="E_BROKEN_PDF") from exc
@@ -122,6 +150,14 @@ def _open_repaired(path: Path, password: str | None, first: Exception) -> Any:
 def _is_password_error(exc: BaseException | None) -> bool:
     while exc is not None:
         if type(exc).__name__ in {"PDFPasswordIncorrect", "PDFEncryptionError", "PasswordError"}:
+            return True
+        exc = exc.__cause__ or exc.__context__ or (exc.args[0] if _wraps(exc) else None)
+    return False
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    while exc is not None:
+        if isinstance(exc, kind):
             return True
         exc = exc.__cause__ or exc.__context__ or (exc.args[0] if _wraps(exc) else None)
     return False
@@ -136,6 +172,8 @@ def _password_reason(password: str | None) -> str:
 
 
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, DamagedPdf):
+        return f"qpdf: {exc}"[:200]
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
@@ -145,7 +183,11 @@ def page_to_result(pdf: Any, index: int) -> PageResult:
     page_no = index + 1
     try:
         return _read_page(page, page_no)
+    except MemoryError:
+        raise  # past the worker's memory limit: the whole file fails (E_MEMORY)
     except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
+        if _caused_by(exc, MemoryError):  # pdfplumber wraps it in PdfminerException
+            raise MemoryError(_why(exc)) from exc
         message = f"страница не прочитана: {_why(exc)}"
         return PageResult(
             problems=[Problem(code="E_PAGE_UNREADABLE", message=message, page=page_no)]
@@ -157,11 +199,9 @@ def page_to_result(pdf: Any, index: int) -> PageResult:
 def _read_page(page: Any, page_no: int) -> PageResult:
     glyphs = page_to_glyphs(page)
     if not any(g.text.strip() for g in glyphs):
-        message = f"на странице {page_no} нет текстового слоя (скан): нужно распознавание (OCR)"
-        problem = Problem(code="E_NO_TEXT_LAYER", message=message, page=page_no)
-        return PageResult(problems=[problem], has_text=False)
+        return _read_image_page(page, page_no)
     size = (float(page.width), float(page.height))
-    grids = page_to_ruled_grids(page_no, page.lines, page.rects, size, glyphs)
+    grids = page_to_ruled_grids(page_no, *page_rules(page), size, glyphs)
     lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
     grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
     free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
@@ -169,8 +209,34 @@ def _read_page(page: Any, page_no: int) -> PageResult:
     return PageResult(grids=grids, lines=[TextLine(page=page_no, text=x.text) for x in free])
 
 
+def _read_image_page(page: Any, page_no: int) -> PageResult:
+    """A page without a text layer: OCR it when Tesseract is installed (``extract.ocr``)."""
+    from extract.ocr import ocr_available, ocr_pdf_page
+
+    if not ocr_available():
+        message = (
+            f"на странице {page_no} нет текстового слоя (скан), а распознавание недоступно: "
+            "установите tesseract-ocr и tesseract-ocr-rus (tools/setup.sh)"
+        )
+        problem = Problem(code="E_NO_TEXT_LAYER", message=message, page=page_no)
+        return PageResult(problems=[problem], has_text=False)
+    ocr = ocr_pdf_page(page, page_no)
+    confs = [c.confidence for g in ocr.grids for r in g.rows for c in r if c.confidence is not None]
+    mean = f", средняя уверенность {sum(confs) / len(confs):.2f}" if confs else ""
+    note = Problem(
+        code="I_OCR",
+        message=f"страница {page_no} без текстового слоя распознана OCR (Tesseract){mean}",
+        page=page_no,
+    )
+    return PageResult(
+        grids=ocr.grids, lines=ocr.lines, problems=[note, *ocr.problems], has_text=False
+    )
+
+
 def page_to_glyphs(page: Any) -> list[Glyph]:
-    return chars_to_glyphs(page.chars)
+    """Characters read by pdfium (fast); pdfminer's ``page.chars`` where pdfium cannot stand in."""
+    glyphs = page_glyphs(page)
+    return glyphs if glyphs is not None else chars_to_glyphs(page.chars)
 
 
 def _grid_top(grid: Grid) -> float:

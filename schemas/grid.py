@@ -25,6 +25,9 @@ class GridCell(_Model):
     origin: tuple[int, int] | None = Field(
         default=None, description="(row, col) of the merged cell this position repeats"
     )
+    confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="OCR confidence of the text, 0..1 (None: not OCR)"
+    )
 
 
 class Grid(_Model):

@@ -94,6 +94,12 @@ class Cell(_Model):
     bbox: tuple[float, float, float, float] | None = Field(
         default=None, description="x0, top, x1, bottom in points from the page's top-left"
     )
+    confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="OCR confidence of the cell text, 0..1; absent (null) when not read by OCR",
+    )
 
 
 class Row(_Model):
@@ -142,7 +148,7 @@ class Report(_Model):
     findings: list[Finding] = Field(default_factory=list)
 
     def cells_frame(self) -> pd.DataFrame:
-        """Tidy view: one row per cell (document, table, year, code, … value, status, unit, page)."""
+        """Tidy view: one row per cell (document, table, code, … value, status, unit, page)."""
         from schemas.frames import report_to_cells_frame
 
         return report_to_cells_frame(self)

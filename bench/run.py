@@ -1,0 +1,694 @@
+"""Benchmarks for issue 7: svodka against the tools its users would otherwise reach for.
+
+    python bench/run.py              # full run (~10 min on 2 cores) → bench/RESULTS.md
+    python bench/run.py --quick      # one run per tool, smaller generated inputs (~2-3 minutes)
+    python bench/run.py --profile    # also profile svodka on the corpus PDFs (pyinstrument)
+
+Every measurement runs in its own fresh interpreter (``--worker``), so imports, caches and
+memory never leak from one tool into the next; the worker reports the seconds of the work
+itself (imports excluded, reported apart), its CPU seconds and its peak RSS
+(``resource.getrusage``).  Pages/s is the median over ``--runs`` runs, interleaved across
+tools so a burst of load on a shared machine does not fall on one tool only.
+
+What is measured, on the same documents in one run:
+
+* the seven text PDFs of ../shared/corpus (64 pages): ``svodka`` end to end (extract +
+  normalise + validate + contract JSON), camelot lattice and stream, pdfplumber
+  ``extract_tables`` and ``extract_words``, pypdfium2 reading every character with its box;
+  the cell F1 of svodka's JSON against the truth files (../shared/tools/score.py);
+* growth: svodka on one PDF made by concatenating the corpus PDFs, at several sizes
+  (time and peak RSS against pages);
+* PPTX and DOCX read natively: slides or pages per second;
+* the batch: ``svodka run`` (``run_batch(paths, out, jobs=N, force=True)``) over ≥ 500
+  documents with --jobs 1 and 2: documents/s, scaling, peak RSS of the parent and of the
+  workers (one process per file), sampled with psutil.
+
+Generated inputs and outputs live in bench/.work/ (git-ignored).  Nothing here is asserted
+by tests: speed is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+SCORE = ROOT.parent / "shared" / "tools" / "score.py"
+WORK = ROOT / "bench" / ".work"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+PY = sys.executable
+
+PDF_TOOLS = [
+    "svodka",
+    "camelot-lattice",
+    "camelot-stream",
+    "pdfplumber-tables",
+    "pdfplumber-words",
+    "pypdfium2-chars",
+]
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+def _pages(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _office_units(path: Path) -> int:
+    """Slides of a PPTX; pages of a DOCX as its writer recorded them (docProps/app.xml)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        if path.suffix.lower() == ".pptx":
+            return sum(
+                1 for n in z.namelist() if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)
+            )
+        try:
+            app = z.read("docProps/app.xml").decode("utf-8", "replace")
+        except KeyError:
+            return 1
+    m = re.search(r"<Pages>(\d+)</Pages>", app)
+    return int(m.group(1)) if m else 1
+
+
+def _work_svodka(files: list[Path], json_dir: Path | None) -> int:
+    import svodka
+    from export import report_to_json
+
+    units = 0
+    for f in files:
+        report = svodka.read(f)
+        text = report_to_json(report)
+        if json_dir is not None:
+            (json_dir / f"{f.stem}.json").write_text(text, encoding="utf-8")
+        units += _office_units(f) if f.suffix.lower() in (".pptx", ".docx") else _pages(f)
+    return units
+
+
+def _work_camelot(files: list[Path], flavor: str) -> int:
+    import camelot
+
+    pages = 0
+    for f in files:
+        camelot.read_pdf(str(f), pages="all", flavor=flavor)  # type: ignore[attr-defined]
+        pages += _pages(f)
+    return pages
+
+
+def _work_plumber(files: list[Path], what: str) -> int:
+    import pdfplumber
+
+    pages = 0
+    for f in files:
+        with pdfplumber.open(f) as pdf:
+            for page in pdf.pages:
+                if what == "tables":
+                    page.extract_tables()
+                else:
+                    page.extract_words()
+                page.close()
+                pages += 1
+    return pages
+
+
+def _work_pdfium(files: list[Path]) -> int:
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as c
+
+    pages = 0
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    for f in files:
+        doc = pdfium.PdfDocument(str(f))
+        for i in range(len(doc)):
+            page = doc[i]
+            tp = page.get_textpage()
+            out = []
+            for k in range(c.FPDFText_CountChars(tp.raw)):
+                c.FPDFText_GetCharBox(tp.raw, k, left, right, bottom, top)
+                code = c.FPDFText_GetUnicode(tp.raw, k)
+                out.append((code, left.value, right.value, bottom.value, top.value))
+            tp.close()
+            page.close()
+            pages += 1
+        doc.close()
+    return pages
+
+
+def _work_profile(files: list[Path], out: Path) -> int:
+    from pyinstrument import Profiler
+
+    import svodka
+    from export import report_to_json
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    pages = 0
+    for f in files:
+        report = svodka.read(f)
+        report_to_json(report)
+        pages += report.document.pages
+    profiler.stop()
+    out.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    return pages
+
+
+def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Path | None) -> None:
+    t0 = time.perf_counter()
+    if tool == "svodka" or tool == "office" or tool == "profile":
+        import export  # noqa: F401
+        import svodka  # noqa: F401
+    elif tool.startswith("camelot"):
+        import camelot  # noqa: F401
+    elif tool.startswith("pdfplumber"):
+        import pdfplumber  # noqa: F401
+    import pypdfium2  # noqa: F401
+
+    imported = time.perf_counter() - t0
+    w0, c0 = time.perf_counter(), time.process_time()
+    if tool in ("svodka", "office"):
+        units = _work_svodka(files, json_dir)
+    elif tool == "profile":
+        assert profile_out is not None
+        units = _work_profile(files, profile_out)
+    elif tool.startswith("camelot"):
+        units = _work_camelot(files, tool.split("-", 1)[1])
+    elif tool == "pdfplumber-tables":
+        units = _work_plumber(files, "tables")
+    elif tool == "pdfplumber-words":
+        units = _work_plumber(files, "words")
+    elif tool == "pypdfium2-chars":
+        units = _work_pdfium(files)
+    else:
+        raise SystemExit(f"unknown tool {tool}")
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": wall, "cpu": cpu, "import": imported, "units": units,
+                      "rss_mb": rss}))
+
+
+# ----------------------------------------------------------------------------- parent
+
+
+@dataclass
+class Measure:
+    tool: str
+    label: str
+    runs: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def units(self) -> int:
+        return int(self.runs[0]["units"]) if self.runs else 0
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(r["seconds"] for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r["cpu"] for r in self.runs)
+
+    @property
+    def rate(self) -> float:
+        return self.units / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.units / self.cpu if self.cpu else 0.0
+
+    @property
+    def rss(self) -> float:
+        return max(r["rss_mb"] for r in self.runs)
+
+    @property
+    def imported(self) -> float:
+        return statistics.median(r["import"] for r in self.runs)
+
+
+def run_worker(
+    tool: str, files: list[Path], json_dir: Path | None = None, profile: Path | None = None
+) -> dict[str, float]:
+    cmd = [PY, str(Path(__file__).resolve()), "--worker", tool]
+    if json_dir is not None:
+        cmd += ["--json-dir", str(json_dir)]
+    if profile is not None:
+        cmd += ["--profile-out", str(profile)]
+    cmd += ["--files", *map(str, files)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{tool} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(lines[-1])
+    return result
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def text_pdfs() -> list[Path]:
+    return sorted(p for p in CORPUS.glob("*.pdf") if "scan" not in p.name)
+
+
+def office_docs() -> list[Path]:
+    found = sorted(CORPUS.glob("*.pptx")) + sorted(CORPUS.glob("*.docx"))
+    found += sorted((ROOT / "raw").glob("*.pptx")) + sorted((ROOT / "raw").glob("*.docx"))
+    return found
+
+
+def concat_pdf(sources: list[Path], pages: int, out: Path) -> Path:
+    """One PDF of at least ``pages`` pages: the sources repeated, whole documents at a time."""
+    import pikepdf
+
+    if out.exists() and _pages(out) >= pages:
+        return out
+    dst = pikepdf.new()
+    opened = [pikepdf.open(s) for s in sources]
+    while len(dst.pages) < pages:
+        for src in opened:
+            dst.pages.extend(src.pages)
+            if len(dst.pages) >= pages:
+                break
+    dst.save(out)
+    for src in opened:
+        src.close()
+    return out
+
+
+def batch_inputs(count: int, folder: Path) -> list[Path]:
+    """``count`` documents: the corpus text PDFs, PPTX and DOCX (and raw/) copied in turn."""
+    sources = text_pdfs() + office_docs() + sorted((ROOT / "raw").glob("*.pdf"))
+    if folder.exists() and len(list(folder.iterdir())) == count:
+        return sorted(folder.iterdir())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for i in range(count):
+        src = sources[i % len(sources)]
+        shutil.copyfile(src, folder / f"{i:04d}-{src.name}")
+    return sorted(folder.iterdir())
+
+
+def cell_f1(json_dir: Path) -> str:
+    """score.py over the corpus (no scans), fed the JSON svodka wrote in the timed run."""
+    cmd = [
+        PY, str(SCORE), "--set", "dev", "--exclude", "scan_grid",
+        "--cmd", f"{PY} {Path(__file__).resolve()} --cat-json {json_dir} {{file}}",
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    lines = [x.strip() for x in proc.stdout.splitlines() if x.startswith("cell_f1=")]
+    return lines[-1] if lines else f"score failed: {proc.stderr[-300:]}"
+
+
+def cat_json(json_dir: Path, file: Path) -> None:
+    target = json_dir / f"{file.stem}.json"
+    if target.exists():
+        sys.stdout.write(target.read_text(encoding="utf-8"))
+        return
+    # not timed (e.g. the PPTX/DOCX of the corpus when only PDFs ran): read it now
+    import svodka
+    from export import report_to_json
+
+    sys.stdout.write(report_to_json(svodka.read(file)))
+
+
+# ----------------------------------------------------------------------------- batch
+
+
+@dataclass
+class BatchRun:
+    jobs: int
+    docs: int
+    seconds: float
+    ok: int
+    parent_peak_mb: float
+    parent_rss_early_mb: float
+    parent_rss_late_mb: float
+    worker_peak_mb: float
+    worker_median_mb: float
+    worker_early_mb: float
+    worker_late_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.docs / self.seconds
+
+
+def batch_child(files_list: Path, out: Path, jobs: int, result: Path) -> None:
+    """Runs in its own interpreter: ``run_batch`` over the listed files."""
+    from svodka.pipeline import run_batch
+
+    files = [Path(x) for x in files_list.read_text().splitlines() if x]
+    t0 = time.perf_counter()
+    res = run_batch(files, out, jobs=jobs, force=True)
+    seconds = time.perf_counter() - t0
+    result.write_text(json.dumps({"seconds": seconds, "ok": res.count("done")}))
+
+
+def run_batch_bench(files: list[Path], jobs: int) -> BatchRun:
+    import psutil  # type: ignore[import-untyped,unused-ignore]
+
+    listing = WORK / "batch-files.txt"
+    listing.write_text("\n".join(map(str, files)))
+    out = WORK / f"batch-out-{jobs}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = WORK / f"batch-result-{jobs}.json"
+    result.unlink(missing_ok=True)
+    cmd = [PY, str(Path(__file__).resolve()), "--batch-child", str(listing), str(out),
+           str(jobs), str(result)]
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    parent = psutil.Process(proc.pid)
+    parent_samples: list[tuple[float, float]] = []
+    worker_peak: dict[int, float] = {}
+    worker_first: dict[int, float] = {}
+    stop = threading.Event()
+    start = time.perf_counter()
+
+    def sample() -> None:
+        while not stop.is_set():
+            try:
+                now = time.perf_counter() - start
+                parent_samples.append((now, parent.memory_info().rss / 2**20))
+                for child in parent.children(recursive=True):
+                    try:
+                        rss = child.memory_info().rss / 2**20
+                    except psutil.Error:
+                        continue
+                    worker_peak[child.pid] = max(worker_peak.get(child.pid, 0.0), rss)
+                    worker_first.setdefault(child.pid, now)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    proc.wait()
+    stop.set()
+    thread.join()
+    if proc.returncode != 0 or not result.exists():
+        raise RuntimeError(f"batch --jobs {jobs} failed ({proc.returncode})")
+    info = json.loads(result.read_text())
+    shutil.rmtree(out, ignore_errors=True)
+    total = parent_samples[-1][0] if parent_samples else 1.0
+    early = [m for t, m in parent_samples if 0.1 * total <= t <= 0.3 * total] or [0.0]
+    late = [m for t, m in parent_samples if 0.7 * total <= t <= 0.9 * total] or [0.0]
+    by_time = sorted((worker_first[p], worker_peak[p]) for p in worker_peak)
+    peaks = [m for _, m in by_time] or [0.0]
+    tenth = max(1, len(peaks) // 10)
+    return BatchRun(
+        jobs=jobs,
+        docs=len(files),
+        seconds=float(info["seconds"]),
+        ok=int(info["ok"]),
+        parent_peak_mb=max(m for _, m in parent_samples),
+        parent_rss_early_mb=statistics.median(early),
+        parent_rss_late_mb=statistics.median(late),
+        worker_peak_mb=max(peaks),
+        worker_median_mb=statistics.median(peaks),
+        worker_early_mb=statistics.median(peaks[:tenth]),
+        worker_late_mb=statistics.median(peaks[-tenth:]),
+    )
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 2**20:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = []
+    for name in ("pdfplumber", "pdfminer.six", "pypdfium2", "camelot-py", "pikepdf"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{name} {version(name)}")
+        except Exception:  # noqa: BLE001 - a missing package is just not listed
+            pass
+    load = os.getloadavg()
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores; RAM {mem}",
+        f"- {platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"- {', '.join(versions)}",
+        f"- load average when the run started: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
+    ]
+
+
+def fmt(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="1 run, smaller inputs")
+    ap.add_argument("--runs", type=int, help="runs per measurement (default 3, --quick 1)")
+    ap.add_argument("--batch-docs", type=int, help="documents in the batch (default 500)")
+    ap.add_argument("--big-pages", type=int, nargs="*", help="sizes of the growth PDFs")
+    ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="profile svodka (pyinstrument)")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--files", nargs="*", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--json-dir", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--cat-json", nargs=2, type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--batch-child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    if args.worker:
+        worker(args.worker, args.files or [], args.json_dir, args.profile_out)
+        return
+    if args.cat_json:
+        cat_json(*args.cat_json)
+        return
+    if args.batch_child:
+        a, b, c, d = args.batch_child
+        batch_child(Path(a), Path(b), int(c), Path(d))
+        return
+
+    runs = args.runs or (1 if args.quick else 3)
+    sizes = args.big_pages or ([64, 160] if args.quick else [80, 160, 320])
+    batch_docs = args.batch_docs or (100 if args.quick else 500)
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    header = machine()
+    log("machine: " + " | ".join(h.lstrip("- ") for h in header))
+
+    # 1. corpus text PDFs, every tool, interleaved runs
+    pdfs = text_pdfs()
+    json_dir = WORK / "json"
+    shutil.rmtree(json_dir, ignore_errors=True)
+    json_dir.mkdir()
+    tools = PDF_TOOLS if not args.quick else [t for t in PDF_TOOLS if t != "pdfplumber-words"]
+    measures = {t: Measure(t, t) for t in tools}
+    for r in range(runs):
+        for t in tools:
+            log(f"run {r + 1}/{runs}: {t} on {len(pdfs)} corpus PDFs")
+            jd = json_dir if (t == "svodka" and r == 0) else None
+            measures[t].runs.append(run_worker(t, pdfs, json_dir=jd))
+    f1 = cell_f1(json_dir)
+    log(f"svodka on the corpus: {f1}")
+
+    # 2. CLI end to end, interpreter start included (what a user typing the command waits)
+    cli_seconds = 0.0
+    for f in pdfs:
+        t0 = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv" / "bin" / "svodka"), "extract", str(f), "--json"],
+                       cwd=ROOT, capture_output=True, check=False)
+        cli_seconds += time.perf_counter() - t0
+    cli_pages = measures["svodka"].units
+
+    # 3. growth with size
+    growth: list[Measure] = []
+    for n in sizes:
+        big = concat_pdf(pdfs, n, WORK / f"concat-{n}.pdf")
+        m = Measure("svodka", f"{_pages(big)} pages")
+        for r in range(1 if n > 200 and args.quick else min(runs, 2)):
+            log(f"growth: svodka on {big.name} run {r + 1}")
+            m.runs.append(run_worker("svodka", [big]))
+        growth.append(m)
+
+    # 4. PPTX/DOCX natively
+    office = Measure("office", "PPTX+DOCX")
+    for r in range(runs):
+        log(f"office run {r + 1}/{runs}")
+        office.runs.append(run_worker("office", office_docs()))
+    per_kind: dict[str, Measure] = {}
+    for kind in (".pptx", ".docx"):
+        docs = [d for d in office_docs() if d.suffix == kind]
+        per_kind[kind] = Measure("office", kind)
+        for _ in range(runs):
+            per_kind[kind].runs.append(run_worker("office", docs))
+
+    # 5. profile
+    profile_text = ""
+    if args.profile:
+        prof = WORK / "profile.txt"
+        log("profiling svodka on the corpus PDFs (pyinstrument)")
+        run_worker("profile", pdfs, profile=prof)
+        profile_text = prof.read_text()
+
+    # 6. batch
+    batches: list[BatchRun] = []
+    if not args.skip_batch:
+        files = batch_inputs(batch_docs, WORK / f"batch-{batch_docs}")
+        for jobs in (1, 2):
+            log(f"batch: svodka run over {len(files)} documents --jobs {jobs}")
+            batches.append(run_batch_bench(files, jobs))
+            log(f"  {batches[-1].rate:.1f} documents/s")
+
+    elapsed = time.perf_counter() - started
+    report = render(header, measures, f1, cli_seconds, cli_pages, growth, office, per_kind,
+                    batches, runs, elapsed, profile_text, args.quick)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+    log(f"written {args.out} in {elapsed:.0f} s")
+
+
+def render(
+    header: list[str],
+    measures: dict[str, Measure],
+    f1: str,
+    cli_seconds: float,
+    cli_pages: int,
+    growth: list[Measure],
+    office: Measure,
+    per_kind: dict[str, Measure],
+    batches: list[BatchRun],
+    runs: int,
+    elapsed: float,
+    profile_text: str,
+    quick: bool,
+) -> str:
+    sv = measures["svodka"]
+    out = [
+        "# svodka benchmarks",
+        "",
+        f"Regenerated by `python bench/run.py{' --quick' if quick else ''}` "
+        f"on {time.strftime('%Y-%m-%d %H:%M')} ({elapsed / 60:.1f} min). "
+        "Do not edit by hand.",
+        "",
+        "## Machine",
+        "",
+        *header,
+        "",
+        "Each figure comes from a fresh interpreter per tool and run (imports excluded and "
+        f"shown apart); pages/s is the median of {runs} run(s), runs interleaved across tools. "
+        "`CPU p/s` divides by the process's CPU seconds instead of wall time: on a shared "
+        "machine it is the steadier figure.",
+        "",
+        f"## Text PDFs of the corpus ({sv.units} pages, 7 files)",
+        "",
+        "| tool | pages/s | CPU p/s | svodka ÷ tool | peak RSS MB | import s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for t, m in measures.items():
+        ratio = sv.rate / m.rate if m.rate else 0.0
+        out.append(
+            f"| {t} | {fmt(m.rate)} | {fmt(m.cpu_rate)} | {fmt(ratio, 2)} | {fmt(m.rss, 0)} "
+            f"| {fmt(m.imported, 2)} |"
+        )
+    out += [
+        "",
+        "`svodka` = extract + normalise + validate + contract JSON (`svodka.read` + "
+        "`report_to_json`); pypdfium2-chars only reads every character with its box.",
+        "",
+        f"svodka on these files, scored by ../shared/tools/score.py (dev set, no scan; the "
+        f"JSON written during the first timed run): `{f1}`",
+        "",
+        f"`svodka extract FILE --json` from the shell, once per file, interpreter start "
+        f"included: {cli_pages} pages in {cli_seconds:.1f} s = "
+        f"{cli_pages / cli_seconds if cli_seconds else 0:.1f} pages/s.",
+        "",
+        "## Growth with size (one PDF of the corpus PDFs concatenated)",
+        "",
+        "| input | seconds | pages/s | peak RSS MB |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for m in growth:
+        out.append(f"| {m.label} | {fmt(m.seconds)} | {fmt(m.rate)} | {fmt(m.rss, 0)} |")
+    out += [
+        "",
+        "## PPTX and DOCX, read natively",
+        "",
+        "| input | slides or pages | seconds | per second | peak RSS MB |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for om in (per_kind.get(".pptx"), per_kind.get(".docx"), office):
+        if om is None or not om.runs:
+            continue
+        m = om
+        out.append(
+            f"| {m.label} | {m.units} | {fmt(m.seconds, 2)} | {fmt(m.rate)} | {fmt(m.rss, 0)} |"
+        )
+    out += [
+        "",
+        "DOCX pages are those the writer recorded in docProps/app.xml.",
+        "",
+    ]
+    if batches:
+        out += [
+            f"## Batch: `svodka run` over {batches[0].docs} documents",
+            "",
+            "The corpus text PDFs, PPTX and DOCX and raw/ copied in turn; "
+            "`run_batch(paths, out, jobs=N, force=True)` in its own interpreter; one worker "
+            "process per file. RSS sampled every 50 ms with psutil ('early'/'late': median "
+            "over 10–30 % / 70–90 % of the run for the parent, over the first / last tenth "
+            "of the workers).",
+            "",
+            "| jobs | documents | seconds | documents/s | scaling | parent peak MB | "
+            "parent early → late MB | worker peak MB | worker median MB | "
+            "worker first → last tenth MB |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
+        ]
+        base = batches[0].rate
+        for b in batches:
+            out.append(
+                f"| {b.jobs} | {b.ok}/{b.docs} | {fmt(b.seconds)} | {fmt(b.rate, 2)} | "
+                f"{fmt(b.rate / base, 2)}× | {fmt(b.parent_peak_mb, 0)} | "
+                f"{fmt(b.parent_rss_early_mb, 0)} → {fmt(b.parent_rss_late_mb, 0)} | "
+                f"{fmt(b.worker_peak_mb, 0)} | {fmt(b.worker_median_mb, 0)} | "
+                f"{fmt(b.worker_early_mb, 0)} → {fmt(b.worker_late_mb, 0)} |"
+            )
+        out.append("")
+    if profile_text:
+        out += ["## Profile (pyinstrument, svodka on the corpus PDFs)", "", "```",
+                profile_text.strip(), "```", ""]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+"""OCR of image-only PDF pages: page image → ruled tables as ``Grid`` + text lines.
+
+The flow, top to bottom::
+
+    ocr_pdf_page          render the page (pdfplumber → pypdfium2, ~300 dpi)
+      ocr_image_page
+        prepare_page      deskew, binarise, ruling lines, table cells      (ocr_image)
+        cell_crop         each cell's ink, inset from its rules, trimmed
+        ocr_crops         pass 1: every cell, Russian + English            (ocr_tess)
+        column_kinds      a column whose cells read mostly as numbers (or codes)
+        ocr_crops         pass 2: those cells again, restricted to digits, ",", "-",
+                          "х" … (codes: digits and ".")
+        blocks_to_grid    merged cells repeated with ``origin``           (pdf_table)
+        text_bands        ink outside tables, line by line → ``lines``; the lines just
+                          above a table → ``Grid.context``
+
+Every cell keeps the mean confidence of its words (0..1) in ``GridCell.confidence``.
+Grids are made exactly like the text-layer ``pdf-ruled`` grids, with engine ``ocr``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from extract.ocr_image import CellBox, Gray, PageImage, TableBox, prepare_page
+from extract.ocr_tess import (
+    NUMBER_CHARS,
+    NUMBER_LANG,
+    OcrText,
+    ocr_crops,
+    tesseract_available,
+)
+from extract.pdf_table import Block, blocks_to_grid, drop_empty_lines
+from extract.pdf_text import is_number_shaped
+from schemas.grid import BBox, Grid, Problem, TextLine
+
+DPI = 300
+INSET = 7
+"""Pixels cut from each side of a cell before reading it (the ruling line and its blur)."""
+ZOOM = 1.5
+"""Number and code cells are enlarged before the restricted pass: tesseract misses
+lone digits some 25 px high (a "3" alone in its cell) and reads them once enlarged."""
+DASH_MAX_HEIGHT = 9
+"""Pixels: an ink blob this flat (and at least twice as wide) in a number cell is a dash."""
+DASH_CONFIDENCE = 0.9
+GROUP_GAP = 0.22
+"""A blank gap at least this share of the digits' height separates digit groups."""
+MAX_RETRIES = 12
+"""Single-cell tesseract calls per page, at most."""
+MIN_INK = 30
+"""Ink pixels below which a cell (or text band) is empty."""
+LINE_CONFIDENCE = 0.55
+"""Text bands outside tables read with less mean confidence are stamps, signatures, noise."""
+INT_PART_RE = re.compile(r"(\(?-?)(\d{4,})([,.]\d+)?(\)?)")
+CODE_RE = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})*[.,]?$")
+LOOKALIKES = str.maketrans("оОoODЗзбIl|", "00000336111")
+"""Letters the general pass reads for digits in number cells."""
+LETTERS_RE = re.compile(r"[^\W\d_хХxX]{2,}")
+
+__all__ = ["OcrPage", "ocr_available", "ocr_image_page", "ocr_pdf_page"]
+
+
+@dataclass
+class OcrPage:
+    grids: list[Grid] = field(default_factory=list)
+    lines: list[TextLine] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def ocr_available() -> bool:
+    """Tesseract with the Russian and English models is installed."""
+    return tesseract_available()
+
+
+def ocr_pdf_page(page: Any, page_no: int) -> OcrPage:
+    """Render a pdfplumber page and read it."""
+    image = page.to_image(resolution=DPI).original
+    return ocr_image_page(image, page_no, scale=DPI / 72)
+
+
+def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
+    """Read the ruled tables and the loose text of one page image (``scale`` px per point).
+
+    Tesseract is started as few times as possible: one general pass for every cell of
+    every table and the text bands around them, one restricted pass for all number and
+    code cells, and single-cell retries only for the few cells those passes miss.
+    """
+    start = time.monotonic()
+    prepared = prepare_page(image)
+    reads = [
+        _TableRead(t, [cell_bounds(prepared.ink, c) for c in t.cells]) for t in prepared.tables
+    ]
+    bands, band_crops = _text_bands(prepared)
+    crops = [ink_crop(prepared, b) for r in reads for b in r.bounds]
+    general = ocr_crops([*crops, *band_crops])
+    k = 0
+    for r in reads:
+        r.texts = general[k : k + len(r.bounds)]
+        r.kinds = column_kinds(r.table.cells, r.texts)
+        k += len(r.bounds)
+    _restricted_pass(prepared, reads)
+    grids = [g for r in reads if (g := _assemble(prepared, r, page_no, scale)) is not None]
+    band_lines = _band_lines(bands, general[k:])
+    _attach_context(grids, band_lines, scale)
+    lines = [TextLine(page=page_no, text=text) for _, text in band_lines]
+    result = OcrPage(grids=grids, lines=lines)
+    if not prepared.tables:
+        result.problems.append(
+            Problem(
+                code="W_OCR_NO_TABLE",
+                message=f"на странице {page_no} (скан) не найдено таблиц с линиями",
+                page=page_no,
+            )
+        )
+    result.seconds = round(time.monotonic() - start, 2)
+    return result
+
+
+@dataclass
+class _TableRead:
+    table: TableBox
+    bounds: list[Bounds | None]
+    texts: list[OcrText] = field(default_factory=list)
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+Bounds = tuple[int, int, int, int]
+"""y0, y1, x0, x1 in pixels of the page image."""
+
+
+def cell_bounds(ink: Gray, box: CellBox) -> Bounds | None:
+    """The ink of a cell, inset from its rules, as a tight rectangle (None when empty)."""
+    y0, y1, x0, x1 = box.y0 + INSET, box.y1 - INSET, box.x0 + INSET, box.x1 - INSET
+    inner = ink[y0:y1, x0:x1]
+    if inner.size == 0 or int(np.count_nonzero(inner)) < MIN_INK:
+        return None
+    ys = np.flatnonzero(inner.any(axis=1))
+    xs = np.flatnonzero(inner.any(axis=0))
+    return y0 + int(ys[0]), y0 + int(ys[-1]) + 1, x0 + int(xs[0]), x0 + int(xs[-1]) + 1
+
+
+def ink_crop(prepared: PageImage, bounds: Bounds | None) -> Gray:
+    """Binary ink (255) of a cell: what the first, general pass reads."""
+    if bounds is None:
+        return np.zeros((0, 0), dtype=np.uint8)
+    y0, y1, x0, x1 = bounds
+    return np.ascontiguousarray(prepared.ink[y0:y1, x0:x1])
+
+
+def soft_crop(prepared: PageImage, bounds: Bounds | None) -> Gray:
+    """Grey-level darkness of a cell's glyphs (anti-aliased edges kept, background and
+    specks away from the glyphs cleared): digits read better than from the binary ink."""
+    if bounds is None:
+        return np.zeros((0, 0), dtype=np.uint8)
+    y0, y1, x0, x1 = bounds
+    y0, x0 = max(0, y0 - 2), max(0, x0 - 2)
+    y1, x1 = y1 + 2, x1 + 2
+    near = cv2.dilate(prepared.ink[y0:y1, x0:x1], np.ones((5, 5), np.uint8)) > 0
+    dark = np.where(near, 255 - prepared.gray[y0:y1, x0:x1], 0).astype(np.uint8)
+    zoomed = cv2.resize(dark, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(zoomed, dtype=np.uint8)
+
+
+def trim(ink: Gray) -> Gray:
+    if ink.size == 0 or int(np.count_nonzero(ink)) < MIN_INK:
+        return np.zeros((0, 0), dtype=np.uint8)
+    ys = np.flatnonzero(ink.any(axis=1))
+    xs = np.flatnonzero(ink.any(axis=0))
+    return np.ascontiguousarray(ink[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1])
+
+
+def _restricted_pass(prepared: PageImage, reads: list[_TableRead]) -> None:
+    """Number and code cells again, enlarged, restricted to digits and number signs."""
+    redo = [
+        (r, i, kind)
+        for r in reads
+        for i, c in enumerate(r.table.cells)
+        if (kind := r.kinds.get(c.col)) is not None
+        and c.colspan == 1
+        and r.bounds[i] is not None
+        and _may_be_number(r.texts[i].text)
+    ]
+    soft = [soft_crop(prepared, r.bounds[i]) for r, i, _ in redo]
+    again = ocr_crops(soft, lang=NUMBER_LANG, whitelist=NUMBER_CHARS)
+    retries = 0
+    for (r, i, kind), t, crop in zip(redo, again, soft, strict=True):
+        if t.text and (_fits(clean_cell_text(t.text, kind), kind) or not r.texts[i].text):
+            r.texts[i] = _agree(r.texts[i], t)
+        if _fits(clean_cell_text(r.texts[i].text, kind), kind):
+            continue
+        if kind == "number" and _is_dash(r.bounds[i]):
+            r.texts[i] = OcrText("-", DASH_CONFIDENCE)  # too small for tesseract to see
+        elif retries < MAX_RETRIES:
+            retries += 1
+            r.texts[i] = _retry_alone(crop, kind) or r.texts[i]
+
+
+def _assemble(prepared: PageImage, read: _TableRead, page_no: int, scale: float) -> Grid | None:
+    """Cleaned cell texts → ``Grid`` (merged cells repeated), each cell with its confidence."""
+    blocks: list[Block] = []
+    confidence: dict[tuple[int, int], float | None] = {}
+    for c, t, bounds in zip(read.table.cells, read.texts, read.bounds, strict=True):
+        col_kind = read.kinds.get(c.col) if c.colspan == 1 else None
+        text = clean_cell_text(t.text, col_kind)
+        if col_kind == "number" and _group_gap(ink_crop(prepared, bounds), text):
+            text = regroup_digits(text)
+        bbox = _to_points((c.x0, c.y0, c.x1, c.y1), scale)
+        blocks.append(Block(c.row, c.col, text, bbox, c.rowspan, c.colspan))
+        confidence[(c.row, c.col)] = t.confidence if text else None
+    kept = _keep_confidence(drop_empty_lines(blocks), blocks, confidence)
+    if not any(b.text for b, _ in kept):
+        return None
+    table = read.table
+    bbox = _to_points((table.x0, table.y0, table.x1, table.y1), scale)
+    grid = blocks_to_grid([b for b, _ in kept], page_no, "ocr", bbox)
+    for b, conf in kept:
+        for r in range(b.row, b.row + b.rowspan):
+            for col in range(b.col, b.col + b.colspan):
+                grid.rows[r][col].confidence = conf
+    return grid
+
+
+def _keep_confidence(
+    kept: list[Block], original: list[Block], confidence: dict[tuple[int, int], float | None]
+) -> list[tuple[Block, float | None]]:
+    """Pair the blocks left by ``drop_empty_lines`` (renumbered) with their confidence."""
+    by_key = {(b.text, b.bbox): confidence[(b.row, b.col)] for b in original}
+    return [(b, by_key.get((b.text, b.bbox))) for b in kept]
+
+
+def _may_be_number(text: str) -> bool:
+    """A first reading that may be a misread number: no letters but "х" once digit
+    look-alikes are mapped, or a single character ("Е" for a lone "3")."""
+    text = text.strip()
+    return len(text) <= 1 or not re.search(r"[^\W\d_хХxX]", text.translate(LOOKALIKES))
+
+
+def _is_dash(bounds: Bounds | None) -> bool:
+    """A lone short flat stroke: a dash ("-", "–") meaning zero or nothing."""
+    if bounds is None:
+        return False
+    height, width = bounds[1] - bounds[0], bounds[3] - bounds[2]
+    return height <= DASH_MAX_HEIGHT and 2 * height <= width <= 12 * DASH_MAX_HEIGHT
+
+
+def _group_gap(ink: Gray, text: str) -> bool:
+    """Is there a blank gap in the number's ink where its first digit group would end?
+
+    Tesseract reads "3 235" as "3235"; a gap as wide as a space, at the place the
+    grouping predicts (after "3"), says the space was printed.  The gap beside a
+    narrow "1" in "2011" is elsewhere, so it does not count.
+    """
+    m = INT_PART_RE.fullmatch(text)
+    if ink.size == 0 or not m:
+        return False
+    digits = len(m.group(2))
+    advance = ink.shape[1] / (len(text) + 0.5 * ((digits - 1) // 3))
+    boundary = (len(m.group(1)) + (digits % 3 or 3) + 0.25) * advance
+    cols = np.flatnonzero(ink.any(axis=0))
+    steps = np.diff(cols)
+    for k in np.flatnonzero(steps - 1 >= max(4, int(ink.shape[0] * GROUP_GAP))):
+        centre = (cols[k] + cols[k + 1]) / 2
+        if abs(centre - boundary) <= 0.6 * advance:
+            return True
+    return False
+
+
+def _agree(first: OcrText, second: OcrText) -> OcrText:
+    """The restricted reading, trusted as much as the general one when both read the same."""
+    same = _digits_only(first.text) == _digits_only(second.text)
+    if same and first.confidence is not None and second.confidence is not None:
+        return OcrText(second.text, max(first.confidence, second.confidence))
+    return second
+
+
+def _digits_only(text: str) -> str:
+    return re.sub(r"\s+", "", text.translate(LOOKALIKES))
+
+
+def regroup_digits(text: str) -> str:
+    """Put group spaces back into an integer part of more than three digits."""
+    m = INT_PART_RE.fullmatch(text)
+    if not m:
+        return text
+    digits = m.group(2)
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[k : k + 3] for k in range(head, len(digits), 3)]
+    return f"{m.group(1)}{' '.join(groups)}{m.group(3) or ''}{m.group(4)}"
+
+
+def _fits(text: str, kind: str) -> bool:
+    return bool(CODE_RE.match(text)) if kind == "code" else is_number_shaped(text)
+
+
+def _retry_alone(crop: Gray, kind: str) -> OcrText | None:
+    """One cell on its own, at two sizes: in a strip tesseract sometimes drops a lone
+    digit that it reads alone (a few cells a page, so the extra calls are cheap)."""
+    for zoom in (1.0, 1.35):
+        img = crop if zoom == 1.0 else cv2.resize(crop, None, fx=zoom, fy=zoom)
+        [t] = ocr_crops([np.asarray(img, dtype=np.uint8)], lang=NUMBER_LANG, whitelist=NUMBER_CHARS)
+        if _fits(clean_cell_text(t.text, kind), kind):
+            return t
+    return None
+
+
+def column_kinds(cells: Sequence[CellBox], texts: Sequence[OcrText]) -> dict[int, str]:
+    """``number`` / ``code`` for columns whose single cells mostly read as such.
+
+    Short integers look like codes too ("1", "12"), so only the leftmost such column,
+    with no number column to its left, is the code column; the others hold numbers.
+    """
+    votes: dict[int, list[str]] = {}
+    for c, t in zip(cells, texts, strict=True):
+        if c.colspan != 1 or c.rowspan != 1 or not t.text:
+            continue
+        text = t.text.replace("\n", " ").strip()
+        kind = "code" if CODE_RE.match(text) else "number" if _numberish(text) else "text"
+        votes.setdefault(c.col, []).append(kind)
+    out: dict[int, str] = {}
+    for col in sorted(votes):
+        kinds = votes[col]
+        codes, numbers = kinds.count("code"), kinds.count("number")
+        if codes * 2 > len(kinds) and not out:
+            out[col] = "code"
+        elif (codes + numbers) * 2 > len(kinds):
+            out[col] = "number"
+    return out
+
+
+def _numberish(text: str) -> bool:
+    t = re.sub(r"\s+", " ", text).replace("О", "0").replace("o", "0").replace("O", "0")
+    return is_number_shaped(t) or bool(re.fullmatch(r"[-–—]|\(?[\d\s,.]+\)?%?\*?", t))
+
+
+def clean_cell_text(text: str, kind: str | None) -> str:
+    """Undo OCR habits in number and code cells: stray spaces, long dashes, Latin x."""
+    text = text.strip()
+    if kind == "number" and "\n" not in text:
+        if not is_number_shaped(text):
+            mapped = text.translate(LOOKALIKES)
+            text = mapped if _numberish(mapped) else text
+        t = re.sub(r"\s*([,.])\s*", r"\1", text)
+        t = re.sub(r"\s+", " ", t).replace("—", "-").replace("–", "-")
+        t = re.sub(r"^\(\s*", "(", t)
+        t = re.sub(r"\s*\)$", ")", t)
+        if re.fullmatch(r"[хХxX]+", t):
+            return "Х"  # a not-applicable mark; OCR tends to double it ("Хх")
+        return t
+    if kind == "code":
+        return re.sub(r"\s+", "", text).replace(",", ".")
+    return _fix_caps(text)
+
+
+def _fix_caps(text: str) -> str:
+    """Tesseract sometimes reads a word of a mixed-case cell in capitals ("РОССИЙСКОЙ"
+    between "Бюджет субъекта" and "Федерации"): lower it back, keeping its first letter.
+    Cells in capitals throughout ("ИТОГО", "ПРИБЫЛЬ (УБЫТОК)") are left alone."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if not any(w.islower() for w in words):
+        return text
+    return re.sub(
+        r"\b([^\W\d_])([^\W\d_]{4,})\b",
+        lambda m: m.group(1) + m.group(2).lower() if m.group(0).isupper() else m.group(0),
+        text,
+    )
+
+
+def _to_points(box: tuple[int, int, int, int], scale: float) -> BBox:
+    return (box[0] / scale, box[1] / scale, box[2] / scale, box[3] / scale)
+
+
+def _text_bands(prepared: PageImage) -> tuple[list[tuple[int, int]], list[Gray]]:
+    """Bands of ink outside the tables (about a text line each) and their crops."""
+    ink = prepared.ink.copy()
+    for t in prepared.tables:
+        ink[max(0, t.y0 - 8) : t.y1 + 8, max(0, t.x0 - 8) : t.x1 + 8] = 0
+    bands = _bands(ink)
+    return bands, [trim(ink[y0:y1]) for y0, y1 in bands]
+
+
+def _band_lines(bands: list[tuple[int, int]], texts: Sequence[OcrText]) -> list[tuple[float, str]]:
+    """Text outside the tables as (top in px, line), top to bottom; noise dropped."""
+    out: list[tuple[float, str]] = []
+    for (y0, _), band in zip(bands, texts, strict=True):
+        for k, line in enumerate(band.text.splitlines()):
+            if line.strip() and (band.confidence or 0) >= LINE_CONFIDENCE:
+                out.append((y0 + k, line.strip()))
+    return out
+
+
+def _bands(ink: Gray) -> list[tuple[int, int]]:
+    """Runs of pixel rows holding ink, merged across small gaps (one text line each)."""
+    profile = cv2.reduce(ink, 1, cv2.REDUCE_MAX).ravel() > 0
+    bands: list[tuple[int, int]] = []
+    y = 0
+    n = len(profile)
+    while y < n:
+        if not profile[y]:
+            y += 1
+            continue
+        start = y
+        while y < n and profile[y]:
+            y += 1
+        if bands and start - bands[-1][1] <= 4:
+            bands[-1] = (bands[-1][0], y)
+        else:
+            bands.append((start, y))
+    return [(a, b) for a, b in bands if b - a >= 12]
+
+
+def _attach_context(
+    grids: Sequence[Grid], lines: Sequence[tuple[float, str]], scale: float
+) -> None:
+    floor = 0.0
+    for grid in grids:
+        top = grid.bbox[1] * scale if grid.bbox else 0.0
+        grid.context = [text for y, text in lines if floor <= y < top]
+        floor = grid.bbox[3] * scale if grid.bbox else floor

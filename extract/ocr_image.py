@@ -1,0 +1,257 @@
+"""Scanned page image → deskewed, cleaned ink and the ruled tables on it.
+
+Flow: ``to_gray`` → ``estimate_skew`` (projection profile of the ink, coarse then
+fine) → ``rotate`` → ``binarize`` (Otsu, ink = 255, specks removed) →
+``line_masks`` (morphological opening with long horizontal / vertical kernels)
+→ ``find_tables`` (connected groups of ruling lines; row and column boundaries
+from the line positions; two neighbouring grid positions are one merged cell when
+no ruling line separates them).
+
+Everything works in pixels of the processed image; the caller converts to points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+Gray = NDArray[np.uint8]
+
+SPECK_AREA = 10
+"""Connected ink blobs smaller than this (pixels, at ~300 dpi) are scan noise."""
+LINE_COVER = 0.6
+"""Share of a boundary segment that must be drawn for two positions to be separate cells."""
+MIN_TABLE_SIDE = 120
+"""Pixels: ruling-line groups smaller than this in either direction are not tables."""
+
+
+@dataclass(frozen=True)
+class CellBox:
+    """One printed cell: the grid positions it covers and its pixel rectangle."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+@dataclass(frozen=True)
+class TableBox:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    cells: tuple[CellBox, ...]
+
+
+@dataclass
+class PageImage:
+    """A page ready for OCR: deskewed ``gray`` and its binarised ``ink`` (255 = ink)."""
+
+    gray: Gray
+    ink: Gray
+    tables: list[TableBox]
+    skew: float
+
+
+def to_gray(image: Image.Image) -> Gray:
+    return np.asarray(image.convert("L"), dtype=np.uint8)
+
+
+def prepare_page(image: Image.Image) -> PageImage:
+    """Deskew, binarise and find the ruled tables of one page image."""
+    gray = to_gray(image)
+    skew = estimate_skew(gray)
+    if abs(skew) >= 0.02:
+        gray = rotate(gray, skew)
+    ink = binarize(gray)
+    hmask, vmask = line_masks(ink)
+    tables = find_tables(hmask, vmask)
+    return PageImage(gray=gray, ink=ink, tables=tables, skew=skew)
+
+
+def _otsu_inv(gray: Gray) -> Gray:
+    _, out = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return np.asarray(out, dtype=np.uint8)
+
+
+def estimate_skew(gray: Gray, limit: float = 3.0) -> float:
+    """Rotation (degrees, for ``rotate``) that makes text lines and rules horizontal:
+    the angle whose row profile of the ink is sharpest, coarse on a small copy first."""
+    coarse = _small_ink(gray, 800)
+    fine = _small_ink(gray, 1600)
+
+    def score(ink: Gray, angle: float) -> float:
+        rows = rotate(ink, angle, fill=0).sum(axis=1, dtype=np.float64)
+        return float(np.sum(rows**2))
+
+    best = max(np.arange(-limit, limit + 1e-9, 0.25), key=lambda a: score(coarse, a))
+    best = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.025), key=lambda a: score(fine, a))
+    return round(float(best), 3)
+
+
+def _small_ink(gray: Gray, side: int) -> Gray:
+    h, w = gray.shape
+    factor = min(1.0, side / max(h, w))
+    small = cv2.resize(gray, (int(w * factor), int(h * factor)), interpolation=cv2.INTER_AREA)
+    return _otsu_inv(np.asarray(small, dtype=np.uint8))
+
+
+def rotate(img: Gray, angle: float, fill: int = 255) -> Gray:
+    h, w = img.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    out = cv2.warpAffine(
+        img,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=fill,
+    )
+    return np.asarray(out, dtype=np.uint8)
+
+
+def binarize(gray: Gray) -> Gray:
+    """Ink = 255: light smoothing against grain, Otsu, then specks removed."""
+    smooth = cv2.medianBlur(gray, 3)
+    return remove_specks(_otsu_inv(np.asarray(smooth, dtype=np.uint8)))
+
+
+def remove_specks(ink: Gray, min_area: int = SPECK_AREA) -> Gray:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(n, dtype=np.uint8)
+    keep[1:] = (stats[1:, cv2.CC_STAT_AREA] >= min_area).astype(np.uint8) * 255
+    return np.asarray(keep[labels], dtype=np.uint8)
+
+
+def line_masks(ink: Gray) -> tuple[Gray, Gray]:
+    """Horizontal and vertical ruling lines (255) by opening with long thin kernels."""
+    h, w = ink.shape
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, w // 25), 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, h // 35)))
+    # bridge one-pixel print breaks only; wider closing glues bold letters into "rules"
+    hclosed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8))
+    vclosed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
+    hmask = cv2.morphologyEx(hclosed, cv2.MORPH_OPEN, hk)
+    vmask = cv2.morphologyEx(vclosed, cv2.MORPH_OPEN, vk)
+    return np.asarray(hmask, dtype=np.uint8), np.asarray(vmask, dtype=np.uint8)
+
+
+def _cluster(values: list[float], gap: float) -> list[float]:
+    """Means of chains of sorted values closer than ``gap``."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= gap:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _segments(mask: Gray, horizontal: bool) -> list[tuple[float, int, int]]:
+    """(position across, start along, end along) of each line component."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        if horizontal:
+            out.append((y + h / 2, x, x + w))
+        else:
+            out.append((x + w / 2, y, y + h))
+    return out
+
+
+def find_tables(hmask: Gray, vmask: Gray) -> list[TableBox]:
+    """Ruled tables: groups of crossing lines → boundaries → cells (merged where unruled)."""
+    both = cv2.dilate(hmask | vmask, np.ones((9, 9), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    tables = []
+    for i in range(1, n):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        if w < MIN_TABLE_SIDE or h < MIN_TABLE_SIDE:
+            continue
+        region = labels[y : y + h, x : x + w] == i
+        hm = np.where(region, hmask[y : y + h, x : x + w], 0).astype(np.uint8)
+        vm = np.where(region, vmask[y : y + h, x : x + w], 0).astype(np.uint8)
+        table = _region_to_table(hm, vm, x, y)
+        if table is not None:
+            tables.append(table)
+    return sorted(tables, key=lambda t: t.y0)
+
+
+def _region_to_table(hm: Gray, vm: Gray, ox: int, oy: int) -> TableBox | None:
+    h, w = hm.shape
+    ys = _cluster([s[0] for s in _segments(hm, True) if s[2] - s[1] >= 20], 8)
+    xs = _cluster([s[0] for s in _segments(vm, False) if s[2] - s[1] >= 20], 8)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        parent[find(a)] = find(b)
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if c + 1 < n_cols and not _ruled(vm, xs[c + 1], ys[r], ys[r + 1], vertical=True):
+                union(r * n_cols + c, r * n_cols + c + 1)
+            if r + 1 < n_rows and not _ruled(hm, ys[r + 1], xs[c], xs[c + 1], vertical=False):
+                union(r * n_cols + c, (r + 1) * n_cols + c)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            groups.setdefault(find(r * n_cols + c), []).append((r, c))
+    cells = []
+    for members in groups.values():
+        r0 = min(m[0] for m in members)
+        r1 = max(m[0] for m in members) + 1
+        c0 = min(m[1] for m in members)
+        c1 = max(m[1] for m in members) + 1
+        cells.append(
+            CellBox(
+                row=r0,
+                col=c0,
+                rowspan=r1 - r0,
+                colspan=c1 - c0,
+                x0=ox + round(xs[c0]),
+                y0=oy + round(ys[r0]),
+                x1=ox + round(xs[c1]),
+                y1=oy + round(ys[r1]),
+            )
+        )
+    cells.sort(key=lambda b: (b.row, b.col))
+    return TableBox(
+        x0=ox + round(xs[0]),
+        y0=oy + round(ys[0]),
+        x1=ox + round(xs[-1]),
+        y1=oy + round(ys[-1]),
+        cells=tuple(cells),
+    )
+
+
+def _ruled(mask: Gray, pos: float, a: float, b: float, *, vertical: bool) -> bool:
+    """Is the boundary at ``pos`` drawn over most of the span ``a``..``b``?"""
+    margin = max(3, int((b - a) * 0.15))
+    lo, hi = int(a) + margin, int(b) - margin
+    if hi <= lo:
+        lo, hi = int(a), int(b)
+    p0, p1 = max(0, int(pos) - 5), int(pos) + 6
+    band = mask[lo:hi, p0:p1] if vertical else mask[p0:p1, lo:hi].T
+    if band.size == 0:
+        return False
+    covered = (band > 0).any(axis=1)
+    return float(covered.mean()) >= LINE_COVER

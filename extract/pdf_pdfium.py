@@ -1,0 +1,357 @@
+"""Characters and ruling geometry of a PDF page read with pdfium (the fast path).
+
+pdfminer (under pdfplumber) interprets every content stream in Python and is
+where almost all of the time of a PDF went; pdfium does the same in C, about
+twenty times faster.  This module gives the same records pdfplumber would:
+characters as ``Glyph`` (pdfminer's box: advance width × font size, bottom at
+the font's descent) and ruling lines/rectangles as pdfplumber-shaped dicts
+(``x0``, ``x1``, ``top``, ``bottom``, ``object_type``), so the table engines
+cannot tell the sources apart.
+
+    page_glyphs(page)             glyphs (pdfium), or None → ``chars_to_glyphs``
+    page_rules(page)              the page's lines and rects (pdfium when the glyphs were)
+    page_glyphs_and_rules(page)   pdfplumber page → (glyphs, lines, rects), or
+                                  None when pdfium cannot stand in exactly
+                                  (rotated page, offset media box, rotated or
+                                  unmapped characters, pdfium cannot open the
+                                  file): the caller then reads the page with
+                                  pdfminer as before.
+
+The pdfium document is opened once per pdfplumber document (from the same
+stream, with the same password) and closed by ``close_document``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfminer.fontmetrics import FONT_METRICS
+
+from extract.pdf_text import BLANKS, Glyph
+
+Rules = list[dict[str, Any]]
+Matrix = tuple[float, float, float, float, float, float]
+
+@dataclass
+class _Doc:
+    pdfium: Any
+    descents: dict[str, float | None]
+    """Font base name (no subset tag) → pdfminer's descent per point of size; None: unknown."""
+
+
+_DOCS: weakref.WeakKeyDictionary[Any, _Doc | None] = weakref.WeakKeyDictionary()
+"""pdfplumber ``PDF`` → its pypdfium2 ``PdfDocument`` (or None: pdfium could not open it)."""
+
+_UNMAPPED = {0, 0xFFFD, 0xFFFE, 0xFFFF}
+_EPS = 1e-3
+"""Points: coordinates this close are equal (pdfium stores float32, pdfminer float64)."""
+
+
+_RULES: weakref.WeakKeyDictionary[Any, tuple[Rules, Rules]] = weakref.WeakKeyDictionary()
+"""pdfplumber page → its lines and rects, read together with its glyphs."""
+
+
+def page_glyphs(page: Any) -> list[Glyph] | None:
+    """The glyphs of a pdfplumber page read by pdfium (rules kept for ``page_rules``)."""
+    try:
+        fast = page_glyphs_and_rules(page)
+    except pdfium.PdfiumError:
+        fast = None
+    if fast is None:
+        return None
+    glyphs, lines, rects = fast
+    _RULES[page] = (lines, rects)
+    return glyphs
+
+
+def page_rules(page: Any) -> tuple[Rules, Rules]:
+    """Line and rect objects of a page: pdfium's when its glyphs came from pdfium."""
+    rules = _RULES.pop(page, None)
+    return rules if rules is not None else (page.lines, page.rects)
+
+
+def page_glyphs_and_rules(page: Any) -> tuple[list[Glyph], Rules, Rules] | None:
+    """Glyphs, line objects and rect objects of a pdfplumber page, read by pdfium."""
+    if page.rotation or page.mediabox[0] or page.mediabox[1]:
+        return None
+    doc = _document(page.pdf)
+    if doc is None:
+        return None
+    ppage = doc.pdfium[page.page_number - 1]
+    try:
+        height = float(page.height)
+        glyphs = _glyphs(ppage, height, doc.descents)
+        if glyphs is None:
+            return None
+        lines, rects = _rules(ppage, height)
+        return glyphs, lines, rects
+    finally:
+        ppage.close()
+
+
+def close_document(pdf: Any) -> None:
+    """Close the pdfium document opened for a pdfplumber document, if any."""
+    doc = _DOCS.pop(pdf, None)
+    if doc is not None:
+        doc.pdfium.close()
+
+
+def _document(pdf: Any) -> _Doc | None:
+    if pdf in _DOCS:
+        return _DOCS[pdf]
+    doc: _Doc | None = None
+    try:
+        stream = pdf.stream
+        stream.seek(0)
+        data = stream.read()
+        descents = _font_descents(data, pdf.password)
+        handle = pdfium.PdfDocument(data, password=pdf.password or None)
+        if len(handle) == len(pdf.pages):
+            doc = _Doc(handle, descents)
+        else:
+            handle.close()
+    except (pdfium.PdfiumError, pikepdf.PdfError):
+        doc = None
+    _DOCS[pdf] = doc
+    return doc
+
+
+def _font_descents(data: bytes, password: str | None) -> dict[str, float | None]:
+    """pdfminer's font descent (``PDFFont.get_descent``) for every font of the file, by name.
+
+    pdfminer takes /Descent from the font descriptor (0 when absent, forced negative;
+    the standard 14 fonts from their AFM metrics); pdfium would fall back to the
+    font program, so the value is read here from the file itself.
+    """
+    out: dict[str, float | None] = {}
+    with pikepdf.open(io.BytesIO(data), password=password or "") as pdf:
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Dictionary) or "/BaseFont" not in obj:
+                continue
+            subtype = str(obj.get("/Subtype", ""))
+            if subtype not in ("/Type1", "/MMType1", "/TrueType", "/Type0", "/Type3"):
+                continue
+            name = str(obj.BaseFont).lstrip("/")
+            value = _descent(obj, subtype, name)
+            key = name.split("+", 1)[1] if len(name) > 7 and name[6] == "+" else name
+            if key in out and out[key] != value:
+                value = None  # two fonts share the name but not the metrics: unknown
+            out[key] = value
+    return out
+
+
+def _descent(font: Any, subtype: str, name: str) -> float | None:
+    if subtype == "/Type3":
+        return None
+    if subtype == "/Type0":
+        kids = font.get("/DescendantFonts")
+        if not isinstance(kids, pikepdf.Array) or len(kids) == 0:
+            return None
+        font = kids[0]
+    elif name in FONT_METRICS:
+        metrics: dict[str, Any] = FONT_METRICS[name][0]
+        return -abs(float(metrics.get("Descent", 0))) / 1000
+    descriptor = font.get("/FontDescriptor")
+    if not isinstance(descriptor, pikepdf.Dictionary):
+        return 0.0
+    value = descriptor.get("/Descent", 0)
+    try:
+        return -abs(float(value)) / 1000
+    except (TypeError, ValueError):
+        return None
+
+
+def _glyphs(ppage: Any, height: float, descents: dict[str, float | None]) -> list[Glyph] | None:
+    """pdfminer-shaped glyphs of a page; None when a character needs pdfminer."""
+    textpage = ppage.get_textpage()
+    try:
+        return _read_chars(textpage.raw, height, descents)
+    finally:
+        textpage.close()
+
+
+def _read_chars(tp: Any, height: float, descents: dict[str, float | None]) -> list[Glyph] | None:
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    box = pdfium_c.FS_RECTF()
+    mat = pdfium_c.FS_MATRIX()
+    font_descent: dict[int, float | None] = {}
+    out: list[Glyph] = []
+    prev_space: tuple[Glyph, int] | None = None
+    for i in range(pdfium_c.FPDFText_CountChars(tp)):
+        if pdfium_c.FPDFText_IsGenerated(tp, i):
+            prev_space = None  # spaces and line breaks pdfium adds between text objects
+            continue
+        code = pdfium_c.FPDFText_GetUnicode(tp, i)
+        if code == 2:
+            code = 0x2D  # pdfium marks a hyphen that ends a line with U+0002
+        if code in _UNMAPPED or pdfium_c.FPDFText_HasUnicodeMapError(tp, i):
+            return None
+        text = chr(code)
+        pdfium_c.FPDFText_GetMatrix(tp, i, mat)
+        if abs(mat.b) > _EPS or abs(mat.c) > _EPS or mat.a <= 0 or mat.d <= 0:
+            return None  # rotated, skewed or mirrored: pdfminer's box is not axis-aligned
+        obj = pdfium_c.FPDFText_GetTextObject(tp, i)
+        obj_key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        key = ctypes.cast(font, ctypes.c_void_p).value or 0
+        if key not in font_descent:
+            font_descent[key] = descents.get(_base_name(font))
+        descent = font_descent[key]
+        if descent is None:
+            return None
+        size = pdfium_c.FPDFText_GetFontSize(tp, i) * mat.d
+        pdfium_c.FPDFText_GetLooseCharBox(tp, i, box)
+        pdfium_c.FPDFText_GetCharOrigin(tp, i, ox, oy)
+        bottom = height - (oy.value + descent * size)
+        glyph = Glyph(text, box.left, box.right, bottom - size, bottom, size)
+        if prev_space is not None and prev_space[1] == obj_key:
+            out += _dropped_spaces(prev_space[0], glyph)
+        prev_space = (glyph, obj_key) if text == " " else None
+        if text.isprintable() or text in BLANKS:
+            out.append(glyph)
+    return out
+
+
+def _dropped_spaces(space: Glyph, after: Glyph) -> list[Glyph]:
+    """The spaces of a run pdfium collapsed into its first one, from the gap they left.
+
+    Only inside one text object (one Tj/TJ) and on one baseline, and only when the gap
+    is a whole number of space widths: a gap made by moving the text position is kept.
+    """
+    width = space.x1 - space.x0
+    if width <= 0 or space.bottom != after.bottom:
+        return []
+    ratio = (after.x0 - space.x1) / width
+    count = round(ratio)
+    if count < 1 or abs(ratio - count) > 0.1:
+        return []
+    return [
+        Glyph(" ", space.x1 + k * width, space.x1 + (k + 1) * width, space.top, space.bottom,
+              space.size)
+        for k in range(count)
+    ]
+
+
+def _base_name(font: Any) -> str:
+    buf = ctypes.create_string_buffer(256)
+    n = pdfium_c.FPDFFont_GetBaseFontName(font, buf, 256)
+    return buf.value.decode("latin-1") if n else ""
+
+
+def _rules(ppage: Any, height: float) -> tuple[Rules, Rules]:
+    """Straight lines and axis-aligned rectangles, classified as pdfminer does."""
+    lines: Rules = []
+    rects: Rules = []
+    for obj, matrix in _path_objects(ppage.raw):
+        for pts, closed in _subpaths(obj, matrix):
+            _classify(pts, closed, height, lines, rects)
+    return lines, rects
+
+
+def _path_objects(raw_page: Any) -> Iterator[tuple[Any, Matrix]]:
+    """Every painted path object, with its matrix, forms (XObjects) included."""
+    count = pdfium_c.FPDFPage_CountObjects(raw_page)
+    yield from _walk([pdfium_c.FPDFPage_GetObject(raw_page, i) for i in range(count)], None)
+
+
+def _walk(objs: list[Any], outer: Matrix | None) -> Iterator[tuple[Any, Matrix]]:
+    fs = pdfium_c.FS_MATRIX()
+    for obj in objs:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind not in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM):
+            continue
+        pdfium_c.FPDFPageObj_GetMatrix(obj, fs)
+        m: Matrix = (fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)
+        if outer is not None:
+            m = _compose(m, outer)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            fill, stroke = ctypes.c_int(), ctypes.c_int()
+            pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
+            if fill.value or stroke.value:
+                yield obj, m
+        else:
+            n = pdfium_c.FPDFFormObj_CountObjects(obj)
+            yield from _walk([pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(n)], m)
+
+
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
+
+
+def _subpaths(obj: Any, m: Matrix) -> Iterator[tuple[list[tuple[float, float] | None], bool]]:
+    """Subpaths as transformed points (None marks a curve segment) and whether closed."""
+    x, y = ctypes.c_float(), ctypes.c_float()
+    a, b, c, d, e, f = m
+    pts: list[tuple[float, float] | None] = []
+    closed = False
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO and pts:
+            yield pts, closed
+            pts, closed = [], False
+        pt = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        pts.append(None if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO else pt)
+        closed = closed or bool(pdfium_c.FPDFPathSegment_GetClose(seg))
+    if pts:
+        yield pts, closed
+
+
+def _same(p: tuple[float, float], q: tuple[float, float]) -> bool:
+    return abs(p[0] - q[0]) <= _EPS and abs(p[1] - q[1]) <= _EPS
+
+
+def _classify(
+    pts: list[tuple[float, float] | None], closed: bool, height: float, lines: Rules, rects: Rules
+) -> None:
+    """pdfminer's ``paint_path``: 2 points → line; closed axis-aligned 4 points → rect."""
+    if any(p is None for p in pts) or len(pts) < 2:
+        return  # curves (and lone moves) are neither lines nor rects
+    points = [p for p in pts if p is not None]
+    if len(points) > 2 and _same(points[-1], points[0]):
+        points.pop()  # the closing point (pdfium adds it for 'h' and for a repeated start)
+        closed = True
+    if len(points) == 2:
+        lines.append(_record("line", points, height))
+    elif len(points) == 4 and closed:
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
+        square = (
+            abs(x0 - x1) <= _EPS and abs(y1 - y2) <= _EPS
+            and abs(x2 - x3) <= _EPS and abs(y3 - y0) <= _EPS
+        ) or (
+            abs(y0 - y1) <= _EPS and abs(x1 - x2) <= _EPS
+            and abs(y2 - y3) <= _EPS and abs(x3 - x0) <= _EPS
+        )
+        if square:
+            rects.append(_record("rect", points, height))
+
+
+def _record(kind: str, points: list[tuple[float, float]], height: float) -> dict[str, Any]:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return {
+        "object_type": kind,
+        "x0": min(xs),
+        "x1": max(xs),
+        "top": height - max(ys),
+        "bottom": height - min(ys),
+    }
+

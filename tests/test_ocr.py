@@ -1,0 +1,162 @@
+"""OCR of image-only PDF pages (extract.ocr*): geometry without tesseract, then the
+scanned corpus document and a real scan when tesseract is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import cv2
+import numpy as np
+import pytest
+
+from extract.ocr import _is_dash, clean_cell_text, regroup_digits
+from extract.ocr_image import estimate_skew, find_tables, line_masks, rotate
+from extract.ocr_tess import parse_tsv, tesseract_available
+from extract.pdf import pdf_to_raw
+from schemas.grid import RawDocument
+from tests.conftest import CORPUS, REALDOCS, SHARED
+
+needs_tesseract = pytest.mark.skipif(not tesseract_available(), reason="tesseract not installed")
+
+
+def ruled_image() -> np.ndarray:
+    """A 3-row, 4-column ruled table; row 0 has a cell spanning columns 1-2, and
+    column 0 spans rows 0-1 (no rule between them)."""
+    img = np.full((600, 1200), 255, dtype=np.uint8)
+    xs, ys = [100, 400, 700, 1000, 1100], [100, 250, 400, 550]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 3)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 3)
+    img[103:247, 698:703] = 255  # columns 1 and 2 merged in row 0
+    img[248:253, 103:397] = 255  # rows 0 and 1 merged in column 0
+    return img
+
+
+def test_find_tables_merges_unruled_neighbours() -> None:
+    hmask, vmask = line_masks(255 - ruled_image())
+    [table] = find_tables(hmask, vmask)
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in table.cells}
+    assert spans[(0, 0)] == (2, 1)
+    assert spans[(0, 1)] == (1, 2)
+    assert spans[(1, 1)] == (1, 1) and spans[(2, 3)] == (1, 1)
+    assert len(table.cells) == 4 * 3 - 2
+
+
+def test_skew_is_found_and_undone() -> None:
+    img = rotate(ruled_image(), -0.6)
+    angle = estimate_skew(img)
+    assert abs(angle - 0.6) <= 0.06
+    hmask, vmask = line_masks(255 - rotate(img, angle))
+    assert len(find_tables(hmask, vmask)[0].cells) == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "want"),
+    [
+        ("1 806 , 9", "number", "1 806,9"),
+        ("Хх", "number", "Х"),
+        ("x", "number", "Х"),
+        ("о", "number", "0"),
+        ("—", "number", "-"),
+        ("( 3 235 )", "number", "(3 235)"),
+        ("9, 1.", "code", "9.1."),
+        ("План", None, "План"),
+    ],
+)
+def test_clean_cell_text(text: str, kind: str | None, want: str) -> None:
+    assert clean_cell_text(text, kind) == want
+
+
+def test_regroup_digits() -> None:
+    assert regroup_digits("(3235)") == "(3 235)"
+    assert regroup_digits("17735,3") == "17 735,3"
+    assert regroup_digits("0,1032") == "0,1032"
+    assert regroup_digits("650") == "650"
+
+
+def test_dash_shape() -> None:
+    assert _is_dash((10, 14, 20, 32))  # 4 px high, 12 px wide
+    assert not _is_dash((10, 40, 20, 40))  # a digit
+    assert not _is_dash(None)
+
+
+def test_parse_tsv_keeps_words_and_confidence() -> None:
+    head = "\t".join(
+        "level page_num block_num par_num line_num word_num left top width height conf text".split()
+    )
+    rows = ["5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t91.5\t650,2", "4\t1\t1\t1\t1\t0\t0\t0\t9\t9\t-1\t"]
+    [word] = parse_tsv("\n".join([head, *rows]))
+    assert (word.text, word.conf, word.yc) == ("650,2", 91.5, 40.0)
+
+
+def test_no_tesseract_keeps_the_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import extract.ocr
+
+    monkeypatch.setattr(extract.ocr, "ocr_available", lambda: False)
+    path = REALDOCS / "scan-income-statement-2021.pdf"
+    if not path.exists():
+        pytest.skip("realdocs not present")
+    doc = pdf_to_raw(path)
+    assert [p.code for p in doc.problems] == ["E_NO_TEXT_LAYER"]
+    assert "tesseract" in doc.problems[0].message
+
+
+# --- with tesseract ---------------------------------------------------------------------
+
+
+@cache
+def _raw(path: Path) -> RawDocument:
+    return pdf_to_raw(path)
+
+
+def _score_module() -> ModuleType:
+    path = SHARED / "tools" / "score.py"
+    if not path.exists():
+        pytest.skip("score.py not present")
+    spec = importlib.util.spec_from_file_location("shared_score", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_tesseract
+def test_real_scan_gives_bracketed_negatives() -> None:
+    path = REALDOCS / "scan-income-statement-2021.pdf"
+    if not path.exists():
+        pytest.skip("realdocs not present")
+    doc = _raw(path)
+    assert doc.format == "image-pdf"
+    assert [p.code for p in doc.problems] == ["I_OCR"]
+    [grid] = doc.grids
+    assert grid.engine == "ocr"
+    cells = {c.text for row in grid.rows for c in row}
+    assert {"(3 235)", "(37 450)", "328 699", "0,1032"} <= cells
+    row8 = next(r for r in grid.rows if r[0].text == "8")
+    assert [c.text for c in row8[2:]] == ["204", "4.23.", "(3 235)", "2 186"]
+    assert all(c.confidence is not None for c in row8[1:])
+    assert any("Сбер Банк" in line for line in grid.context)
+
+
+@needs_tesseract
+def test_scan_corpus_document_scores() -> None:
+    path = CORPUS / "dev08-lipetskaya-2018-scan.pdf"
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    score = _score_module()
+    from normalize import raw_to_report
+
+    report = raw_to_report(_raw(path))
+    got = json.loads(report.model_dump_json())
+    truth = json.loads(path.with_name("dev08-lipetskaya-2018-scan.truth.json").read_text())
+    res = score.score_doc(truth, got)
+    precision = res["cell_tp"] / max(1, res["cell_got"])
+    recall = res["cell_tp"] / res["cell_truth"]
+    assert score.f1(precision, recall) >= 0.95, res
+    values = [c for t in report.tables for r in t.rows for c in r.cells if c.raw]
+    assert values and all(c.confidence is not None for c in values)

@@ -16,6 +16,7 @@ report.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -227,15 +228,22 @@ def reports_to_workbook(reports: Iterable[Report]) -> Workbook:
     return wb
 
 
+_PROPS_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
 def _stable_zip(data: bytes) -> bytes:
-    """The same workbook with fixed ZIP entry times, so equal content gives equal bytes."""
+    """The same workbook with fixed ZIP entry times and document-property times, so equal
+    content gives equal bytes (re-runs and resumed runs write identical files)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            part = src.read(info.filename)
+            if info.filename == _CORE_PROPS:
+                part = _PROPS_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", part)
+            dst.writestr(fixed, part)
     return buf.getvalue()
 
 

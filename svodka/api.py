@@ -14,11 +14,14 @@ from pathlib import Path
 from extract import document_to_raw
 from normalize import raw_to_report
 from schemas import Report
-from validate import report_to_findings
+from validate import report_to_findings, report_to_ocr_corrections
 
 
 def read(path: str | Path, *, password: str | None = None, validate: bool = True) -> Report:
     """Read one document: extract its tables, type every cell, check the arithmetic.
+
+    OCR misreadings the arithmetic pins down are corrected first (status ``ocr_corrected``,
+    an info finding each), so the check sees the corrected figures.
 
     Raises ``schemas.SvodkaError`` (with a stable ``code``) when the file cannot be read.
     """
@@ -26,5 +29,6 @@ def read(path: str | Path, *, password: str | None = None, validate: bool = True
     raw.path = str(path)
     report = raw_to_report(raw)
     if validate:
-        report.findings += report_to_findings(report)
+        report, corrected = report_to_ocr_corrections(report)
+        report.findings = [*report.findings, *corrected, *report_to_findings(report)]
     return report

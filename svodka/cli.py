@@ -19,7 +19,8 @@ from export.store import StoreError
 from schemas import Report, Severity, SvodkaError
 from svodka import __version__
 from svodka.api import read
-from svodka.pipeline import Outcome, run_batch
+from svodka.pipeline import paths_to_files, run_batch
+from svodka.progress import BatchProgress, failures_table, summary_table
 from svodka.render import SEVERITY_RU, counts_line, grouped, report_to_markdown, reports_to_json
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
@@ -207,22 +208,22 @@ def run(
     if csv_dialect not in ("default", "excel-ru"):
         raise typer.BadParameter("--csv-dialect: default or excel-ru")
 
-    def show(o: Outcome) -> None:
-        mark = {"done": "[green]готово[/]", "skipped": "[dim]пропущен[/]",
-                "failed": "[red]ошибка[/]"}[o.status]
-        extra = f" — {o.reason}" if o.reason else f" (ошибок: {o.errors})"
-        out_console.print(f"{mark} {o.path}{extra}", highlight=False)
-
+    targets = paths or [Path("raw")]
     try:
-        result = run_batch(paths or [Path("raw")], out, jobs=jobs, force=force,
-                           dialect=csv_dialect, password=password, db=db, on_outcome=show,
-                           timeout=timeout or None, memory_mb=memory_mb or None)
+        with BatchProgress(out_console, len(paths_to_files(targets))) as progress:
+            result = run_batch(targets, out, jobs=jobs, force=force, dialect=csv_dialect,
+                               password=password, db=db, on_outcome=progress,
+                               timeout=timeout or None, memory_mb=memory_mb or None)
     except StoreError as exc:
         typer.echo(f"база данных: {exc}", err=True)
         raise typer.Exit(EXIT_FINDINGS) from exc
+    out_console.print(summary_table(result))
+    failures = failures_table(result)
+    if failures is not None:
+        out_console.print(failures)
     out_console.print(f"Итого: обработано {result.count('done')}, пропущено "
                       f"{result.count('skipped')}, с ошибкой {result.count('failed')}; "
-                      f"выводы в {out}/")
+                      f"выводы в {out}/", highlight=False)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 
 

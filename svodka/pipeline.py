@@ -13,13 +13,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
 from export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
-from export.datapackage import DocumentCsvs, write_datapackage
-from export.parquet import write_cells_parquet
-from export.store import open_store
-from export.xlsx import write_xlsx
 from extract import SUPPORTED_SUFFIXES
 from extract.common import sha256_of
 from schemas import Report, Severity, SvodkaError
@@ -28,6 +25,7 @@ from svodka.api import read
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
 MANIFEST = "manifest.json"
+BATCH_FILES = ("cells.csv", "findings.csv", "cells.parquet", "svodka.xlsx", "datapackage.json")
 
 
 @dataclass
@@ -106,7 +104,13 @@ def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | No
     return Outcome(str(path), sha, status, str(folder), reason, errors, warnings)
 
 
-def _load_manifest(out: Path) -> dict[str, dict[str, str]]:
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files of an interrupted run (``.name.XXXX.tmp``) are never outputs."""
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _load_manifest(out: Path) -> dict[str, dict[str, Any]]:
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         return dict(data.get("documents", {}))
@@ -114,11 +118,36 @@ def _load_manifest(out: Path) -> dict[str, dict[str, str]]:
         return {}
 
 
-def _save_manifest(out: Path, outcomes: list[Outcome]) -> None:
-    docs = {o.sha256: {"path": o.path, "out_dir": o.out_dir or ""}
+def _batch_key(outcomes: list[Outcome], dialect: str, db: str | None) -> dict[str, Any]:
+    shas = sorted(o.sha256 for o in outcomes if o.status in ("done", "skipped"))
+    return {"dialect": dialect, "db": db or "", "documents": shas}
+
+
+def _batch_is_current(out: Path, outcomes: list[Outcome], dialect: str, db: str | None) -> bool:
+    """Nothing new since the last complete run: its batch outputs stand as they are."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        data.get("batch") == _batch_key(outcomes, dialect, db)
+        and all(o.status == "skipped" for o in outcomes)
+        and all((out / name).is_file() for name in BATCH_FILES)
+        and (db is not None or (out / "svodka.duckdb").is_file())
+    )
+
+
+def _save_manifest(
+    out: Path, outcomes: list[Outcome], batch: dict[str, Any] | None = None
+) -> None:
+    docs = {o.sha256: {"path": o.path, "out_dir": o.out_dir or "", "errors": o.errors,
+                       "warnings": o.warnings}
             for o in outcomes if o.status in ("done", "skipped") and o.out_dir}
-    write_text_atomic(out / MANIFEST, json.dumps({"documents": docs}, ensure_ascii=False,
-                                                 indent=1, sort_keys=True))
+    data: dict[str, Any] = {"documents": docs}
+    if batch is not None:
+        data["batch"] = batch  # set only once every batch output was written
+    write_text_atomic(out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1,
+                                                 sort_keys=True))
 
 
 def _skip_unchanged(files: list[Path], out: Path, force: bool) -> tuple[list[Path], list[Outcome]]:
@@ -130,7 +159,9 @@ def _skip_unchanged(files: list[Path], out: Path, force: bool) -> tuple[list[Pat
         sha = sha256_of(f)
         entry = manifest.get(sha)
         if entry and (Path(entry["out_dir"]) / "report.json").is_file():
-            skipped.append(Outcome(str(f), sha, "skipped", entry["out_dir"]))
+            skipped.append(Outcome(str(f), sha, "skipped", str(entry["out_dir"]),
+                                   errors=int(entry.get("errors", 0)),
+                                   warnings=int(entry.get("warnings", 0))))
         else:
             todo.append(f)
     return todo, skipped
@@ -153,6 +184,12 @@ def outcomes_to_batch_outputs(
     ``out/svodka.duckdb``) gets every document that is new or redone; a skipped one only
     when the store lacks it.  Raises ``StoreError`` when the store cannot be written.
     """
+    # heavy writers (openpyxl, pyarrow, duckdb) load only when a batch is written
+    from export.datapackage import DocumentCsvs, write_datapackage
+    from export.parquet import write_cells_parquet
+    from export.store import open_store
+    from export.xlsx import write_xlsx
+
     good: list[tuple[Outcome, Report]] = []
     for o in sorted(outcomes, key=lambda o: o.path):
         if o.out_dir is None or o.status == "failed":
@@ -178,7 +215,6 @@ def outcomes_to_batch_outputs(
         if folder.resolve().parent == out.resolve():
             described.append(DocumentCsvs(report, folder.name))
     write_datapackage(out / "datapackage.json", described, dialect)
-    _save_manifest(out, outcomes)
     with open_store(db or out / "svodka.duckdb") as store:
         for o, report in good:
             if o.status == "skipped" and store.has_document(report.document.sha256):
@@ -228,14 +264,26 @@ def run_batch(
     the batch goes on.
     """
     out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(out)
     files, skipped = _skip_unchanged(paths_to_files(paths), out, force)
     result = BatchResult(outcomes=list(skipped))
     for o in skipped:
         if on_outcome:
             on_outcome(o)
-    result.outcomes += run_limited(
+
+    def journal(outcome: Outcome) -> None:
+        """Record each finished document at once, so a killed run resumes where it stopped."""
+        result.outcomes.append(outcome)
+        _save_manifest(out, result.outcomes)
+        if on_outcome:
+            on_outcome(outcome)
+
+    run_limited(
         files, _Task(out, dialect, password), _Task.failed, jobs=jobs,
-        limits=Limits(timeout, memory_mb), on_result=on_outcome,
+        limits=Limits(timeout, memory_mb), on_result=journal,
     )
+    if _batch_is_current(out, result.outcomes, dialect, db):
+        return result
     outcomes_to_batch_outputs(result.outcomes, out, DIALECTS[dialect], db)
+    _save_manifest(out, result.outcomes, _batch_key(result.outcomes, dialect, db))
     return result

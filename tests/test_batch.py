@@ -1,0 +1,108 @@
+"""The batch job as the data officer runs it: broken files, a killed run, a re-run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from svodka.pipeline import run_batch
+
+from .conftest import CORPUS, RAW
+
+GOOD_CORPUS = ["dev01-tulskaya-2019-deck.pptx", "dev03-kaluzhskaya-2020-word-pdf.pdf",
+               "dev04-kaluzhskaya-2020-word.docx", "dev06-yaroslavskaya-2019-grid.pdf"]
+
+
+def _inbox(tmp_path: Path, broken: bool) -> Path:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in GOOD_CORPUS:
+        if not (CORPUS / name).exists():
+            pytest.skip("shared corpus not present")
+        shutil.copy(CORPUS / name, inbox / name)
+    for sample in RAW.glob("smolensk-*"):
+        shutil.copy(sample, inbox / sample.name)
+    if broken:
+        (inbox / "пустой.pdf").write_bytes(b"")
+        (inbox / "обрезанный.pdf").write_bytes((RAW / "smolensk-2017-deck.pdf").read_bytes()[:900])
+        (inbox / "письмо.pdf").write_text("Добрый день! Отчёт во вложении.", encoding="utf-8")
+    return inbox
+
+
+def _store_counts(out: Path) -> dict[str, int]:
+    with duckdb.connect(str(out / "svodka.duckdb"), read_only=True) as con:
+        docs = con.execute("select count(*), count(distinct sha256) from documents").fetchone()
+        cells = con.execute("select count(*) from cells").fetchone()
+    assert docs is not None and cells is not None
+    return {"documents": docs[0], "distinct": docs[1], "cells": cells[0]}
+
+
+def test_batch_lists_exactly_the_broken_files_and_stores_each_good_one_once(
+    tmp_path: Path,
+) -> None:
+    inbox, out = _inbox(tmp_path, broken=True), tmp_path / "out"
+    result = run_batch([inbox], out, jobs=2)
+    failed = {Path(o.path).name: o.reason or "" for o in result.outcomes if o.status == "failed"}
+    assert set(failed) == {"пустой.pdf", "обрезанный.pdf", "письмо.pdf"}
+    assert failed["пустой.pdf"].startswith("E_")
+    assert failed["письмо.pdf"].startswith("E_NOT_PDF")
+    good = len(GOOD_CORPUS) + 3
+    assert result.count("done") == good
+    counts = _store_counts(out)
+    assert counts["documents"] == counts["distinct"] == good
+    again = run_batch([inbox], out, jobs=2)
+    assert again.count("skipped") == good and again.count("failed") == 3
+    assert _store_counts(out) == counts
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.suffix not in (".duckdb", ".wal")}
+
+
+def test_killed_run_resumes_without_duplicates_or_partial_files(tmp_path: Path) -> None:
+    inbox, out = _inbox(tmp_path, broken=False), tmp_path / "out"
+    cmd = [sys.executable, "-m", "svodka", "run", str(inbox), "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, env={**os.environ, "COLUMNS": "120"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("*/report.json"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = list(out.glob("*/report.json"))
+    assert 2 <= len(finished) < len(GOOD_CORPUS) + 3, "the kill must land mid-batch"
+    for report in finished:  # every file that exists is whole
+        json.loads(report.read_text("utf-8"))
+
+    result = run_batch([inbox], out)
+    assert result.count("failed") == 0
+    assert result.count("skipped") >= 1  # what the killed run finished is not redone
+    assert not list(out.rglob("*.tmp"))
+    folders = [p for p in out.iterdir() if p.is_dir()]
+    assert len(folders) == len(GOOD_CORPUS) + 3
+    with (out / "cells.csv").open(encoding="utf-8-sig", newline="") as fh:
+        batch_rows = list(csv.DictReader(fh))
+    per_doc = 0
+    for folder in folders:
+        with (folder / "cells.csv").open(encoding="utf-8-sig", newline="") as fh:
+            per_doc += len(list(csv.DictReader(fh)))
+    assert len(batch_rows) == per_doc
+    counts = _store_counts(out)
+    assert counts["documents"] == counts["distinct"] == len(GOOD_CORPUS) + 3
+
+    fresh = tmp_path / "fresh"
+    run_batch([inbox], fresh)
+    assert {k: v for k, v in _files(out).items() if k != "manifest.json"} == {
+        k: v for k, v in _files(fresh).items() if k != "manifest.json"
+    }

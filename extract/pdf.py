@@ -13,11 +13,24 @@ The flow, top to bottom::
         page_to_ruled_grids   tables drawn with rules or cell rectangles   (pdf_ruled)
         glyphs_to_lines       the remaining text as lines of segments      (pdf_text)
         lines_to_word_grids   whitespace-separated tables in that text     (pdf_words)
+        camelot_fallback      only when the page looks weak (below): camelot reads it
+                              again; the better reading wins, per table  (pdf_camelot)
         lines_outside_grids   everything else → ``lines``; the lines just above a
                               table → ``Grid.context``
 
 Grid quality is the share of filled cells in number columns that are
 number-shaped (see ``pdf_table.grid_quality``).
+
+Choosing between engines (``pdf_table.grid_score``): body coverage (that share,
+header rows left out) × header fit (share of columns with a header) × (1 +
+arithmetic) / 2 (share of rows with three or more numbers where one is the sum of
+others).  Our engines come first.  When one of their grids has coverage × header fit
+below ``pdf_camelot.FALLBACK_BELOW`` (0.6; the corpus minimum is 0.71), or the page
+has ``NUMERIC_LINES`` (3) loose lines with two or more numbers each, camelot reads
+that page alone — lattice if it has ruling lines, else stream.  A camelot grid
+replaces the own grids it overlaps if its full score is strictly higher (ties keep
+ours); one over no own grid is added if its coverage × header fit reaches the
+threshold.  A camelot failure keeps our grids and adds ``W_CAMELOT_FAILED``.
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ import pdfplumber
 import pikepdf
 
 from extract.common import sha256_of
+from extract.pdf_camelot import camelot_fallback, needs_fallback
 from extract.pdf_pdfium import close_document, page_glyphs, page_rules
 from extract.pdf_ruled import page_to_ruled_grids
 from extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
@@ -201,12 +215,18 @@ def _read_page(page: Any, page_no: int) -> PageResult:
     if not any(g.text.strip() for g in glyphs):
         return _read_image_page(page, page_no)
     size = (float(page.width), float(page.height))
-    grids = page_to_ruled_grids(page_no, *page_rules(page), size, glyphs)
+    rules = page_rules(page)
+    grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
     lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
     grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
     free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
+    problems: list[Problem] = []
+    if needs_fallback(grids, free):  # weak own reading: offer camelot's (pdf_camelot)
+        grids, problems = camelot_fallback(page, page_no, grids, ruled=any(rules))
+        free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
     attach_context(grids, free)
-    return PageResult(grids=grids, lines=[TextLine(page=page_no, text=x.text) for x in free])
+    text = [TextLine(page=page_no, text=x.text) for x in free]
+    return PageResult(grids=grids, lines=text, problems=problems)
 
 
 def _read_image_page(page: Any, page_no: int) -> PageResult:

@@ -136,3 +136,114 @@ def glyphs_bbox(glyphs: Sequence[Glyph]) -> BBox:
         max(g.x1 for g in glyphs),
         max(g.bottom for g in glyphs),
     )
+
+
+def grid_score(rows: Sequence[Sequence[GridCell]], *, arithmetic: bool = True) -> float:
+    """How far a grid can be trusted as a table of numbers, 0..1; chooses between engines.
+
+    ``grid_quality`` measured where it is fair, times two checks it cannot see::
+
+        score = coverage × header fit × (1 + arithmetic) / 2
+
+    * coverage — share of filled cells in value columns that are number-shaped,
+      counted in the body only (rows from the first one with a number in a value
+      column), so a tall header does not lower it.  Value columns are those mostly of
+      figures — number-shaped, or digits without letters, which is how glued or split
+      numbers look — right of the first label column (a code column is not one);
+    * header fit — share of the columns with body text that have some text in the
+      header rows (1.0 when there are none: a table continued from the previous page).
+      A column split in two or numbers shifted into the wrong column leaves headless
+      columns;
+    * arithmetic — share of body rows with three or more numbers in which one number
+      is the sum of other nonzero numbers of the row (a total and its parts); 1.0 when
+      no row has three numbers.  It only halves at worst: reports do contain errors.
+      Two readings of the same numbers share it, so it only tells readings apart;
+      ``arithmetic=False`` leaves it out (scores whether one reading looks broken:
+      a table of years has no sums and is not broken for that).
+
+    0.0 when the grid has no value column.
+    """
+    n_cols = max((len(r) for r in rows), default=0)
+    value_cols = _amount_columns(rows, n_cols)
+    if not value_cols:
+        return 0.0
+    start = next(
+        (i for i, r in enumerate(rows) if any(_shaped(r, c) for c in value_cols)), len(rows)
+    )
+    body, header = rows[start:], rows[:start]
+    cells = [
+        r[c].text
+        for i, r in enumerate(body, start)
+        for c in value_cols
+        if c < len(r) and r[c].text.strip() and _own(r[c], i, c)
+    ]
+    coverage = sum(is_number_shaped(t) for t in cells) / len(cells) if cells else 0.0
+    texted = [c for c in range(n_cols) if any(c < len(r) and r[c].text.strip() for r in body)]
+    headed = [c for c in texted if any(c < len(r) and r[c].text.strip() for r in header)]
+    fit = len(headed) / len(texted) if header and texted else 1.0
+    if not arithmetic:
+        return round(coverage * fit, 3)
+    return round(coverage * fit * (1 + _arithmetic(body, value_cols)) / 2, 3)
+
+
+def _amount_columns(rows: Sequence[Sequence[GridCell]], n_cols: int) -> list[int]:
+    """Columns of figures: mostly numbers or digits without words (``5 5`` is two glued
+    numbers, not a label), right of the first label column (a code column is no amount)."""
+    numeric = [c for c in range(n_cols) if _is_value_column(rows, c)]
+    labels = [
+        c
+        for c in range(n_cols)
+        if c not in numeric and any(c < len(r) and r[c].text.strip() for r in rows)
+    ]
+    first_label = min(labels, default=-1)
+    return [c for c in numeric if c > first_label]
+
+
+def _is_value_column(rows: Sequence[Sequence[GridCell]], c: int) -> bool:
+    cells = [r[c] for r in rows if c < len(r) and r[c].text and r[c].origin is None]
+    hits = sum(_figure_like(x.text) for x in cells)
+    return bool(cells) and hits * 2 >= len(cells)
+
+
+def _figure_like(text: str) -> bool:
+    """Number-shaped, or digits with no letters (numbers glued or split by a bad reading)."""
+    if is_number_shaped(text):
+        return True
+    return any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text)
+
+
+def _shaped(row: Sequence[GridCell], c: int) -> bool:
+    return c < len(row) and bool(row[c].text.strip()) and is_number_shaped(row[c].text)
+
+
+def _own(cell: GridCell, r: int, c: int) -> bool:
+    """A position holding its own text: not a repetition of a merged cell."""
+    return cell.origin is None or cell.origin == (r, c)
+
+
+def _arithmetic(body: Sequence[Sequence[GridCell]], cols: Sequence[int]) -> float:
+    checked = held = 0
+    for row in body:
+        values = [v for c in cols if c < len(row) for v in [_hundredths(row[c].text)] if v]
+        if len(values) < 3:
+            continue
+        checked += 1
+        held += any(_is_sum(v, values[:i] + values[i + 1 :]) for i, v in enumerate(values))
+    return held / checked if checked else 1.0
+
+
+def _hundredths(text: str) -> int | None:
+    """A number-shaped cell as an integer count of hundredths; None for text, dashes, marks."""
+    core = "".join(ch for ch in text if ch not in " \u00a0\u202f\n").replace(",", ".")
+    try:
+        return round(float(core) * 100) if is_number_shaped(text) else None
+    except ValueError:
+        return None
+
+
+def _is_sum(target: int, others: Sequence[int], tolerance: int = 10) -> bool:
+    """``target`` is the sum of a non-empty subset of ``others`` (within 0.1 for rounding)."""
+    sums: set[int] = set()
+    for v in others[:12]:
+        sums |= {v} | {s + v for s in sums}
+    return any(abs(s - target) <= tolerance for s in sums)

@@ -7,6 +7,7 @@ measure and source it names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from normalize.codes import parse_code
@@ -39,10 +40,16 @@ class Layout:
     label_col: int | None
     text_cols: list[int] = field(default_factory=list)
     values: list[ValueColumn] = field(default_factory=list)
+    text_paths: tuple[tuple[str, ...], ...] = ()
 
     @property
     def signature(self) -> tuple[tuple[str, ...], ...]:
-        return tuple(v.path for v in self.values)
+        """What must repeat for a grid to continue a table: the headers of its value and
+        extra text columns ("Код дохода" vs "Код расхода" tell two sections apart)."""
+        return tuple(v.path for v in self.values) + self.text_paths
+
+
+CODE_WORD = re.compile(r"^\s*код\b", re.I)
 
 
 def _texts(row: list[GridCell]) -> list[str]:
@@ -77,6 +84,11 @@ def _is_label_only(row: list[GridCell], r: int) -> bool:
     """Text in the first two columns only: the rest of a label wrapped over a page break."""
     own = [c.text.strip() if c.origin in (None, (r, j)) else "" for j, c in enumerate(row)]
     return any(own[:2]) and not any(own[2:]) and len(row) > 2
+
+
+def header_names_nothing(grid: Grid, n_header: int) -> bool:
+    """No header rows, or only a row numbering the columns: a continuation of a table."""
+    return all(_is_column_numbering(_texts(row)) for row in grid.rows[:n_header])
 
 
 def count_header_rows(grid: Grid) -> int:
@@ -129,8 +141,10 @@ def grid_to_layout(grid: Grid, n_header: int | None = None) -> Layout:
         if c in (code_col, label_col):
             continue
         filled, numeric, _, _ = stats[c]
-        if filled and numeric * 2 < filled and not _names_value(paths[c]):
+        names_code = any(CODE_WORD.match(p) for p in paths[c])  # "Код дохода …": codes, not sums
+        if names_code or (filled and numeric * 2 < filled and not _names_value(paths[c])):
             layout.text_cols.append(c)
+            layout.text_paths += (paths[c],)
             continue
         layout.values.append(_value_column(c, paths[c]))
     return layout

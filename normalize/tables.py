@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from normalize.columns import Layout, count_header_rows, grid_to_layout
+from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
 from normalize.labels import clean_label
 from normalize.rows import RowContext, grid_row_to_row
 from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, UNIT_CAPTION, YEAR_IN_TITLE
@@ -25,6 +25,7 @@ class Piece:
     title: str | None
     kind: TableKind = TableKind.OTHER
     rows: list[Row] = field(default_factory=list)
+    continued: bool = False  # no header of its own: the previous table goes on
 
 
 def context_to_title(context: list[str]) -> str | None:
@@ -81,15 +82,21 @@ def _with_defaults(layout: Layout, kind: TableKind) -> Layout:
 def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     n_header = count_header_rows(grid)
     title = context_to_title(grid.context)
-    if n_header == 0 and previous is not None and grid.n_cols == previous.grid.n_cols:
-        layout = dataclasses.replace(previous.layout, n_header=0)
+    continued = False
+    if (
+        header_names_nothing(grid, n_header)
+        and previous is not None
+        and grid.n_cols == previous.grid.n_cols
+    ):
+        layout = dataclasses.replace(previous.layout, n_header=n_header)
+        continued = True
         kind = previous.kind
         title = title or previous.title
     else:
         layout = grid_to_layout(grid, n_header)
         kind = _kind(layout, title, grid)
         layout = _with_defaults(layout, kind)
-    piece = Piece(grid=grid, layout=layout, title=title, kind=kind)
+    piece = Piece(grid=grid, layout=layout, title=title, kind=kind, continued=continued)
     ctx = RowContext(kind=kind, default_unit=_default_unit(layout, kind))
     for r in range(layout.n_header, len(grid.rows)):
         row = grid_row_to_row(grid.rows[r], r, layout, ctx)
@@ -117,7 +124,7 @@ def grids_to_pieces(grids: list[Grid]) -> list[Piece]:
 
 
 def _continues(piece: Piece, current: Piece, rows_so_far: list[Row]) -> bool:
-    if piece.layout.n_header == 0:
+    if piece.continued:
         return piece.grid.n_cols == current.grid.n_cols
     if piece.layout.signature != current.layout.signature:
         return False

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,3 +22,15 @@ def corpus_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared corpus not present: {path}")
     return path
+
+
+def score_module() -> ModuleType:
+    """The corpus's own grader (shared/tools/score.py), so tests use the owner's figures."""
+    path = SHARED / "tools" / "score.py"
+    if not path.exists():
+        pytest.skip("shared/tools/score.py not present")
+    spec = importlib.util.spec_from_file_location("svodka_score", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -6,32 +6,19 @@ tests hold svodka to the same figures the owner reads.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 import svodka
 
-from .conftest import CORPUS, SHARED
+from .conftest import CORPUS, score_module
 
 TRUTHS = sorted(CORPUS.glob("*.truth.json")) if CORPUS.is_dir() else []
 TEXT_LAYER = [p for p in TRUTHS if "scan" not in json.loads(p.read_text("utf-8"))
               ["generator"]["renderer"]]
-
-
-def _score_module() -> ModuleType:
-    path = SHARED / "tools" / "score.py"
-    if not path.exists():
-        pytest.skip("shared/tools/score.py not present")
-    spec = importlib.util.spec_from_file_location("svodka_score", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _got(truth_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -42,7 +29,7 @@ def _got(truth_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @pytest.mark.parametrize("truth_path", TEXT_LAYER, ids=lambda p: p.name.split(".")[0])
 def test_document_matches_truth(truth_path: Path) -> None:
-    score = _score_module()
+    score = score_module()
     truth, got = _got(truth_path)
     res = score.score_doc(truth, got)
     precision = res["cell_tp"] / max(1, res["cell_got"])

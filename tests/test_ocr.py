@@ -3,11 +3,9 @@ scanned corpus document and a real scan when tesseract is installed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 import cv2
 import numpy as np
@@ -18,7 +16,7 @@ from extract.ocr_image import estimate_skew, find_tables, line_masks, rotate
 from extract.ocr_tess import parse_tsv, tesseract_available
 from extract.pdf import pdf_to_raw
 from schemas.grid import RawDocument
-from tests.conftest import CORPUS, REALDOCS, SHARED
+from tests.conftest import CORPUS, REALDOCS, score_module
 
 needs_tesseract = pytest.mark.skipif(not tesseract_available(), reason="tesseract not installed")
 
@@ -114,17 +112,6 @@ def _raw(path: Path) -> RawDocument:
     return pdf_to_raw(path)
 
 
-def _score_module() -> ModuleType:
-    path = SHARED / "tools" / "score.py"
-    if not path.exists():
-        pytest.skip("score.py not present")
-    spec = importlib.util.spec_from_file_location("shared_score", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @needs_tesseract
 def test_real_scan_gives_bracketed_negatives() -> None:
     path = REALDOCS / "scan-income-statement-2021.pdf"
@@ -148,7 +135,7 @@ def test_scan_corpus_document_scores() -> None:
     path = CORPUS / "dev08-lipetskaya-2018-scan.pdf"
     if not path.exists():
         pytest.skip("shared corpus not present")
-    score = _score_module()
+    score = score_module()
     from normalize import raw_to_report
 
     report = raw_to_report(_raw(path))

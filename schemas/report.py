@@ -53,6 +53,7 @@ class Status(StrEnum):
     EMPTY = "empty"
     DASH = "dash"
     UNREADABLE = "unreadable"
+    OCR_CORRECTED = "ocr_corrected"  # an OCR misreading fixed by the table's own sums
 
 
 class Unit(StrEnum):
@@ -99,6 +100,11 @@ class Cell(_Model):
         ge=0.0,
         le=1.0,
         description="OCR confidence of the cell text, 0..1; absent (null) when not read by OCR",
+    )
+    ocr_raw_value: DecimalStr | None = Field(
+        default=None,
+        description="status ocr_corrected: the value as OCR read it (raw keeps the text read); "
+        "value is the one the table's sums pin down",
     )
 
 

@@ -2,5 +2,12 @@
 
 from .check import RULES, report_to_findings, table_to_findings
 from .model import Skipped
+from .ocr_correct import report_to_ocr_corrections
 
-__all__ = ["RULES", "Skipped", "report_to_findings", "table_to_findings"]
+__all__ = [
+    "RULES",
+    "Skipped",
+    "report_to_findings",
+    "report_to_ocr_corrections",
+    "table_to_findings",
+]

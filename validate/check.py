@@ -37,7 +37,7 @@ _SOURCE_ORDER = {source: rank for rank, source in enumerate(Source)}
 def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
     """Findings for one table (sorted by row, measure, source) and the rows left unchecked."""
     ctx = build_context(table)
-    equations = [eq for rule in RULES[table.kind] for eq in rule(ctx)]
+    equations = table_equations(ctx)
     found = Localisation(equations, ctx.terms)
     keyed: list[tuple[tuple[int, int, int, int, str], Finding]] = []
 
@@ -66,6 +66,11 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
 
     keyed.sort(key=lambda pair: pair[0])
     return [finding for _, finding in keyed], list(ctx.skipped)
+
+
+def table_equations(ctx: TableContext) -> list[Equation]:
+    """Every equation the rules of the table's kind promise."""
+    return [eq for rule in RULES[ctx.table.kind] for eq in rule(ctx)]
 
 
 def report_to_findings(report: Report) -> list[Finding]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .model import Bound, Equation, Ref, Term
-from .tolerance import residual, tolerance
+from .tolerance import residual, tolerance, within
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,7 @@ class Localisation:
         return self._within(index, self.residuals[index] + (delta if ref == eq.lhs else -delta))
 
     def _within(self, index: int, diff: Decimal) -> bool:
-        if self.equations[index].bound is Bound.AT_MOST:
-            return diff >= -self.slack[index]
-        return abs(diff) <= self.slack[index]
+        return within(self.equations[index], diff, self.slack[index])
 
     def broken(self) -> list[int]:
         return [index for index in range(len(self.equations)) if not self.holds(index)]

@@ -9,12 +9,15 @@ from schemas.report import Cell, Status, Table
 from .model import Ref, Term
 from .numbers import printed_decimals
 
+NUMERIC = (Status.NUMBER, Status.OCR_CORRECTED)
+"""Statuses whose ``value`` is a figure: as printed, or as OCR misread it and the sums fixed."""
+
 
 def cell_term(cell: Cell) -> Term | None:
     """The term for a cell, or None when it holds no usable figure (empty, unreadable)."""
     if cell.status in (Status.NOT_APPLICABLE, Status.DASH):
         return Term(Decimal(0), 0, True, cell.status is Status.DASH, cell)
-    if cell.status is not Status.NUMBER or cell.value is None or not cell.value.is_finite():
+    if cell.status not in NUMERIC or cell.value is None or not cell.value.is_finite():
         return None
     decimals = printed_decimals(cell, cell.value)
     # A whole number ("1 320" next to "1 120,1") is read as exact: reports drop ",0".

@@ -28,6 +28,13 @@ def tolerance(eq: Equation, terms: dict[Ref, Term]) -> Decimal:
     return slack
 
 
+def within(eq: Equation, diff: Decimal, slack: Decimal) -> bool:
+    """Whether an equation with residual ``diff`` (lhs − Σ rhs) holds, given its slack."""
+    if eq.bound is Bound.AT_MOST:
+        return diff >= -slack
+    return abs(diff) <= slack
+
+
 def residual(eq: Equation, values: dict[Ref, Decimal]) -> Decimal:
     """lhs − Σ rhs."""
     return values[eq.lhs] - sum((values[ref] for ref in eq.rhs), Decimal(0))

@@ -6,10 +6,14 @@ segments, one per table) → ``region_to_blocks`` (column and row boundaries
 from the segment positions; two neighbouring grid positions belong to one
 merged cell when no segment separates them) → ``split_bands`` (a band holding
 several printed rows when the row rules are missing) → ``blocks_to_grid``.
+
+The page's glyphs are indexed once (``GlyphIndex``: sorted by centre y), so each
+region and each band takes its glyphs by bisection instead of a page-wide scan.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +50,42 @@ class Edge:
 class Region:
     hs: tuple[Edge, ...]
     vs: tuple[Edge, ...]
+
+
+class GlyphIndex:
+    """A page's glyphs bucketed once by centre: a box query bisects on y, not a full scan.
+
+    ``within`` returns exactly the glyphs whose centre lies in the closed box, in
+    page order, i.e. ``[g for g in glyphs if x0 <= g.xc <= x1 and top <= g.yc <= bottom]``.
+    """
+
+    def __init__(self, glyphs: Sequence[Glyph]) -> None:
+        self.glyphs = list(glyphs)
+        yc = [(g.top + g.bottom) / 2 for g in self.glyphs]  # = g.yc, without the property
+        # a NaN centre is in no box (every comparison is False) and would break the sort
+        order = sorted((i for i, y in enumerate(yc) if y == y), key=yc.__getitem__)
+        self._order = order
+        self._ys = [yc[i] for i in order]
+
+    def within(self, x0: float, x1: float, top: float, bottom: float) -> list[Glyph]:
+        if not top <= bottom:
+            return []
+        lo, hi = bisect_left(self._ys, top), bisect_right(self._ys, bottom)
+        gs = self.glyphs
+        picked = sorted(i for i in self._order[lo:hi] if x0 <= (gs[i].x0 + gs[i].x1) / 2 <= x1)
+        return [gs[i] for i in picked]
+
+
+def _as_index(glyphs: Sequence[Glyph] | GlyphIndex) -> GlyphIndex:
+    return glyphs if isinstance(glyphs, GlyphIndex) else GlyphIndex(glyphs)
+
+
+def _slots_of(centres: Sequence[float], bounds: Sequence[float]) -> list[int]:
+    """``[column_of(c, c, bounds) for c in centres]``, by bisection when ``bounds`` increase."""
+    if not all(a < b for a, b in zip(bounds, bounds[1:], strict=False)):
+        return [column_of(c, c, bounds) for c in centres]  # unsorted or NaN: the plain scan
+    inner = list(bounds[1:-1])
+    return [bisect_right(inner, (c + c) / 2) for c in centres]
 
 
 def page_to_edges(
@@ -133,14 +173,16 @@ def _covered(edges: Sequence[Edge], pos: float, at: float) -> bool:
     return any(abs(e.pos - pos) <= CLUSTER and e.a - SNAP <= at <= e.b + SNAP for e in edges)
 
 
-def region_to_blocks(region: Region, glyphs: Sequence[Glyph]) -> list[Block]:
+def region_to_blocks(region: Region, glyphs: Sequence[Glyph] | GlyphIndex) -> list[Block]:
     """Cell blocks of one ruled region, text from the glyphs whose centre lies inside."""
     xs = snap_positions([e.pos for e in region.vs])
     ys = snap_positions([e.pos for e in region.hs])
     if len(xs) < 3 or len(ys) < 2:
         return []
-    inside = [g for g in glyphs if xs[0] <= g.xc <= xs[-1] and ys[0] <= g.yc <= ys[-1]]
-    xs, ys = _drop_slivers(xs, [g.xc for g in inside]), _drop_slivers(ys, [g.yc for g in inside])
+    inside = _as_index(glyphs).within(xs[0], xs[-1], ys[0], ys[-1])
+    xcs = [(g.x0 + g.x1) / 2 for g in inside]  # = g.xc, g.yc without the properties
+    ycs = [(g.top + g.bottom) / 2 for g in inside]
+    xs, ys = _drop_slivers(xs, xcs), _drop_slivers(ys, ycs)
     if len(xs) < 3 or len(ys) < 2 or not inside:
         return []
     owner = _merge_cells(region, xs, ys)
@@ -148,23 +190,31 @@ def region_to_blocks(region: Region, glyphs: Sequence[Glyph]) -> list[Block]:
     for pos, root in owner.items():
         members.setdefault(root, []).append(pos)
     text_at: dict[tuple[int, int], list[Glyph]] = {}
-    for g in inside:
-        text_at.setdefault((column_of(g.yc, g.yc, ys), column_of(g.xc, g.xc, xs)), []).append(g)
+    for g, r, c in zip(inside, _slots_of(ycs, ys), _slots_of(xcs, xs), strict=True):
+        text_at.setdefault((r, c), []).append(g)
     return [_block(cells, owner, text_at, xs, ys) for cells in members.values()]
 
 
 def _drop_slivers(bounds: list[float], centres: Sequence[float]) -> list[float]:
     """Remove boundaries that make empty slots thinner than 4 pt (double rules)."""
+    ordered = sorted(c for c in centres if c == c)  # NaN lies in no slot
     out = [bounds[0]]
     for b in bounds[1:]:
         thin = b - out[-1] < 4.0
-        empty = not any(out[-1] <= c <= b for c in centres)
-        if thin and empty and len(out) > 1:
+        if thin and len(out) > 1 and not _any_between(ordered, out[-1], b):
             continue
         out.append(b)
     if len(out) > 2 and out[-1] - out[-2] < 4.0:
         out.pop(-2)
     return out
+
+
+def _any_between(ordered: Sequence[float], lo: float, hi: float) -> bool:
+    """``any(lo <= c <= hi for c in ordered)`` for sorted, NaN-free ``ordered``."""
+    if not lo <= hi:
+        return False
+    i = bisect_left(ordered, lo)
+    return i < len(ordered) and ordered[i] <= hi
 
 
 def _merge_cells(region: Region, xs: list[float], ys: list[float]) -> dict[tuple[int, int], Any]:
@@ -215,16 +265,23 @@ def _block(
     )
 
 
-def split_bands(blocks: list[Block], glyphs: Sequence[Glyph]) -> list[Block]:
+def split_bands(blocks: list[Block], glyphs: Sequence[Glyph] | GlyphIndex) -> list[Block]:
     """Split a grid row that holds several printed rows (missing row rules) into rows."""
     bounds = sorted({b.bbox[0] for b in blocks} | {b.bbox[2] for b in blocks})
     stacking = _stacking_columns(blocks)
+    index = _as_index(glyphs)
+    starting: dict[int, list[Block]] = {}
+    spanned: set[int] = set()  # rows covered by a block spanning several rows
+    for b in blocks:
+        starting.setdefault(b.row, []).append(b)
+        if b.rowspan > 1:
+            spanned.update(range(b.row, b.row + b.rowspan))
     out: list[Block] = []
     shift = 0
     for r in range(max(b.row + b.rowspan for b in blocks)):
-        band = sorted((b for b in blocks if b.row == r), key=lambda b: b.col)
-        spans_rows = any(b.rowspan > 1 for b in blocks if b.row <= r < b.row + b.rowspan)
-        groups = [] if spans_rows or not band else _band_groups(band, glyphs, bounds, stacking)
+        band = sorted(starting.get(r, []), key=lambda b: b.col)
+        spans_rows = r in spanned
+        groups = [] if spans_rows or not band else _band_groups(band, index, bounds, stacking)
         if len(groups) <= 1:
             out += [_shifted(b, shift) for b in band]
             continue
@@ -243,12 +300,12 @@ def _stacking_columns(blocks: Sequence[Block]) -> set[int]:
 
 
 def _band_groups(
-    band: Sequence[Block], glyphs: Sequence[Glyph], bounds: list[float], stacking: set[int]
+    band: Sequence[Block], glyphs: GlyphIndex, bounds: list[float], stacking: set[int]
 ) -> list[list[Any]]:
-    x0, top, x1, bottom = band[0].bbox[0], band[0].bbox[1], band[-1].bbox[2], band[0].bbox[3]
-    inside = [g for g in glyphs if x0 <= g.xc <= x1 and top <= g.yc <= bottom]
     if not any("\n" in b.text for b in band):
         return []
+    x0, top, x1, bottom = band[0].bbox[0], band[0].bbox[1], band[-1].bbox[2], band[0].bbox[3]
+    inside = glyphs.within(x0, x1, top, bottom)
     groups = lines_to_logical_rows(glyphs_to_lines(inside), bounds, stacking)
     numeric = all(
         any(is_number_shaped(s.text) for line in group for s in line.segments) for group in groups
@@ -286,12 +343,16 @@ def page_to_ruled_grids(
 ) -> list[Grid]:
     """All ruled tables on a page, top to bottom."""
     hs, vs = page_to_edges(lines, rects, *size)
+    regions = edges_to_regions(hs, vs)
+    if not regions:
+        return []
+    index = GlyphIndex(glyphs)
     grids: list[Grid] = []
-    for region in edges_to_regions(hs, vs):
-        blocks = region_to_blocks(region, glyphs)
+    for region in regions:
+        blocks = region_to_blocks(region, index)
         if sum(bool(b.text) for b in blocks) < 2:
             continue
-        blocks = drop_empty_lines(split_bands(blocks, glyphs))
+        blocks = drop_empty_lines(split_bands(blocks, index))
         bbox = (
             min(b.bbox[0] for b in blocks),
             min(b.bbox[1] for b in blocks),

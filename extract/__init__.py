@@ -8,6 +8,7 @@ and hands it to the matching extractor.  Unreadable files raise
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from schemas import RawDocument, SvodkaError
@@ -69,14 +70,25 @@ def _read_raw(path: Path, password: str | None) -> RawDocument:
         from extract.pdf import pdf_to_raw
 
         return pdf_to_raw(path, password=password)
-    from extract.docx import docx_to_raw
     from extract.office import broken_as_error
-    from extract.pptx import pptx_to_raw
+
+    with broken_as_error(path, fmt):  # a library failing past the package checks (fuzz)
+        return _office_reader(fmt)(path)
+
+
+def _office_reader(fmt: str) -> Callable[[Path], RawDocument]:
+    """Import only the library the format needs (python-pptx, python-docx or openpyxl)."""
+    if fmt == "pptx":
+        from extract.pptx import pptx_to_raw
+
+        return pptx_to_raw
+    if fmt == "docx":
+        from extract.docx import docx_to_raw
+
+        return docx_to_raw
     from extract.xlsx import xlsx_to_raw
 
-    reader = {"pptx": pptx_to_raw, "docx": docx_to_raw, "xlsx": xlsx_to_raw}[fmt]
-    with broken_as_error(path, fmt):  # a library failing past the package checks (fuzz)
-        return reader(path)
+    return xlsx_to_raw
 
 
 __all__ = ["SUPPORTED_SUFFIXES", "document_to_raw", "sniff_format"]

@@ -25,6 +25,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_SECTION_START
+from lxml import etree
 
 from extract.common import sha256_of
 from extract.office import Placed, build_rows, load_checked, text_lines
@@ -43,6 +44,15 @@ CHAR_WIDTH_EM = 0.48
 LINE_HEIGHT_EM = 1.2
 CELL_MARGIN_TWIPS = 2 * 108
 DEFAULT_FONT_PT = 11.0
+
+
+_BOX_PARAGRAPHS = etree.XPath(
+    ".//w:txbxContent[not(ancestor::mc:Fallback)]//w:p",
+    namespaces={
+        "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    },
+)  # text boxes; the Fallback copy of a box (mc:AlternateContent) is not read twice
 
 
 def docx_to_raw(path: Path) -> RawDocument:
@@ -87,7 +97,7 @@ class _Reader:
         page = self.layout.paragraph(p, text)
         self.lines.extend(TextLine(page=page, text=line) for line in text_lines(text))
         if next(p.iter(f"{W}txbxContent"), None) is not None:  # rare: skip the XPath
-            for box_p in p.xpath(".//w:txbxContent[not(ancestor::mc:Fallback)]//w:p"):
+            for box_p in _BOX_PARAGRAPHS(p):
                 self.lines.extend(
                     TextLine(page=page, text=t) for t in text_lines(paragraph_text(box_p))
                 )

@@ -402,3 +402,29 @@ def test_xlsx_regions_numbers_merges(tmp_path: Path) -> None:
 )
 def test_number_text(value: float, fmt: str, text: str) -> None:
     assert number_text(value, fmt) == text
+
+
+def test_docx_text_box_is_read_once(tmp_path: Path) -> None:
+    """A paragraph holding a text box (with its mc:Fallback copy) gives the box's text once."""
+    from docx import Document
+    from lxml import etree
+
+    document = Document()
+    paragraph = document.add_paragraph("Отчёт о деятельности")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = (
+        f'<w:r xmlns:w="{w}" xmlns:mc="{mc}"><mc:AlternateContent>'
+        '<mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r><w:t>'
+        "АНО «ЦКР Смоленской области»</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>"
+        "<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>"
+        "АНО «ЦКР Смоленской области»</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
+    )
+    paragraph._p.append(etree.fromstring(box))
+    path = tmp_path / "box.docx"
+    document.save(str(path))
+    raw = docx_to_raw(path)
+    texts = [line.text for line in raw.lines]
+    assert texts.count("АНО «ЦКР Смоленской области»") == 1
+    assert "Отчёт о деятельности" in texts

@@ -50,7 +50,13 @@ def needs_fallback(grids: Sequence[Grid], free: Sequence[Line]) -> bool:
 
 
 def looks_broken(grid: Grid) -> bool:
-    """Coverage × header fit below the threshold (arithmetic left out: see ``grid_score``)."""
+    """Coverage × header fit below the threshold (arithmetic left out: see ``grid_score``).
+
+    A grid with no digit right of its first column (a blank form, boxes of a diagram) is
+    text, not a badly read table of numbers: another engine has no figures to find in it.
+    """
+    if not any(ch.isdigit() for row in grid.rows for c in row[1:] for ch in c.text):
+        return False
     return grid_score(grid.rows, arithmetic=False) < FALLBACK_BELOW
 
 

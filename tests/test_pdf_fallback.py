@@ -21,7 +21,7 @@ from extract.pdf_table import grid_score
 from extract.pdf_text import Glyph, Line, Segment
 from schemas.grid import Grid, GridCell
 from svodka.api import read
-from tests.conftest import corpus_file
+from tests.conftest import RAW, corpus_file
 
 DEV06 = "dev06-yaroslavskaya-2019-grid.pdf"
 DEV05 = "dev05-tomskaya-2021-unruled.pdf"
@@ -175,3 +175,17 @@ def test_corpus_pages_never_call_camelot(
     raw = pdf.pdf_to_raw(Path(path))
     assert calls == [] and raw.grids
     assert {g.engine for g in raw.grids} == {engine}
+
+
+def test_text_grids_without_figures_never_call_camelot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample deck's blank form (slide 19) and diagram (slide 20) are text, not weak tables."""
+    calls: list[int] = []
+
+    def spy(page: Any, page_no: int, own: list[Grid], *, ruled: bool) -> Any:
+        calls.append(page_no)
+        raise AssertionError("camelot must not run on text-only grids")
+
+    monkeypatch.setattr(pdf, "camelot_fallback", spy)
+    raw = pdf.pdf_to_raw(RAW / "smolensk-2017-deck.pdf")
+    assert calls == []
+    assert {g.page for g in raw.grids} >= {19, 20}

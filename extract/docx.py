@@ -28,7 +28,7 @@ from docx.enum.section import WD_SECTION_START
 from lxml import etree
 
 from extract.common import sha256_of
-from extract.office import Placed, build_rows, load_checked, text_lines
+from extract.office import Placed, build_rows, load_checked, text_lines, to_text_lines
 from schemas.grid import Grid, RawDocument, TextLine
 
 ENGINE = "docx"
@@ -95,12 +95,10 @@ class _Reader:
     def _paragraph(self, p: Any) -> None:
         text = paragraph_text(p)
         page = self.layout.paragraph(p, text)
-        self.lines.extend(TextLine(page=page, text=line) for line in text_lines(text))
+        self.lines.extend(to_text_lines(text, page))
         if next(p.iter(f"{W}txbxContent"), None) is not None:  # rare: skip the XPath
             for box_p in _BOX_PARAGRAPHS(p):
-                self.lines.extend(
-                    TextLine(page=page, text=t) for t in text_lines(paragraph_text(box_p))
-                )
+                self.lines.extend(to_text_lines(paragraph_text(box_p), page))
         if text.strip():
             self.recent = (self.recent + [text])[-CONTEXT_PARAGRAPHS:]
         self.layout.after_paragraph(p)

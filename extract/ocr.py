@@ -21,7 +21,6 @@ Grids are made exactly like the text-layer ``pdf-ruled`` grids, with engine ``oc
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,7 +62,6 @@ INT_PART_RE = re.compile(r"(\(?-?)(\d{4,})([,.]\d+)?(\)?)")
 CODE_RE = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})*[.,]?$")
 LOOKALIKES = str.maketrans("оОoODЗзбIl|", "00000336111")
 """Letters the general pass reads for digits in number cells."""
-LETTERS_RE = re.compile(r"[^\W\d_хХxX]{2,}")
 
 __all__ = ["OcrPage", "ocr_available", "ocr_image_page", "ocr_pdf_page"]
 
@@ -73,7 +71,6 @@ class OcrPage:
     grids: list[Grid] = field(default_factory=list)
     lines: list[TextLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def ocr_available() -> bool:
@@ -94,7 +91,6 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
     every table and the text bands around them, one restricted pass for all number and
     code cells, and single-cell retries only for the few cells those passes miss.
     """
-    start = time.monotonic()
     prepared = prepare_page(image)
     reads = [
         _TableRead(t, [cell_bounds(prepared.ink, c) for c in t.cells]) for t in prepared.tables
@@ -121,7 +117,6 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
                 page=page_no,
             )
         )
-    result.seconds = round(time.monotonic() - start, 2)
     return result
 
 

@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from extract.pdf_table import cluster_positions
+
 Gray = NDArray[np.uint8]
 
 SPECK_AREA = 10
@@ -145,17 +147,6 @@ def line_masks(ink: Gray) -> tuple[Gray, Gray]:
     return np.asarray(hmask, dtype=np.uint8), np.asarray(vmask, dtype=np.uint8)
 
 
-def _cluster(values: list[float], gap: float) -> list[float]:
-    """Means of chains of sorted values closer than ``gap``."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= gap:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(c) / len(c) for c in out]
-
-
 def _segments(mask: Gray, horizontal: bool) -> list[tuple[float, int, int]]:
     """(position across, start along, end along) of each line component."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -189,8 +180,8 @@ def find_tables(hmask: Gray, vmask: Gray) -> list[TableBox]:
 
 def _region_to_table(hm: Gray, vm: Gray, ox: int, oy: int) -> TableBox | None:
     h, w = hm.shape
-    ys = _cluster([s[0] for s in _segments(hm, True) if s[2] - s[1] >= 20], 8)
-    xs = _cluster([s[0] for s in _segments(vm, False) if s[2] - s[1] >= 20], 8)
+    ys = cluster_positions([s[0] for s in _segments(hm, True) if s[2] - s[1] >= 20], 8)
+    xs = cluster_positions([s[0] for s in _segments(vm, False) if s[2] - s[1] >= 20], 8)
     if len(ys) < 2 or len(xs) < 2:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1

@@ -23,6 +23,7 @@ import numpy as np
 from extract.pdf_table import (
     Block,
     blocks_to_grid,
+    cluster_positions,
     column_of,
     drop_empty_lines,
     lines_to_logical_rows,
@@ -160,13 +161,7 @@ def _component(cross: np.ndarray[Any, Any], start: int) -> tuple[set[int], set[i
 
 def snap_positions(values: Sequence[float]) -> list[float]:
     """Cluster positions closer than CLUSTER; each cluster → its mean."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= CLUSTER:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(c) / len(c) for c in out]
+    return cluster_positions(values, CLUSTER)
 
 
 def _covered(edges: Sequence[Edge], pos: float, at: float) -> bool:

@@ -38,6 +38,17 @@ def blocks_to_grid(blocks: Sequence[Block], page: int, engine: str, bbox: BBox) 
     return Grid(page=page, bbox=bbox, engine=engine, quality=grid_quality(rows), rows=rows)
 
 
+def cluster_positions(values: Sequence[float], gap: float) -> list[float]:
+    """Means of chains of sorted positions closer than ``gap`` (double-drawn rules → one)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= gap:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
 def drop_empty_lines(blocks: Sequence[Block]) -> list[Block]:
     """Remove grid rows and columns in which no block with text starts (spacers, slivers)."""
     return _drop_empty_cols(_drop_empty_rows(blocks))

@@ -33,7 +33,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 out_console = Console()
-err_console = Console(stderr=True)
 
 
 class CheckFormat(StrEnum):

@@ -74,10 +74,7 @@ def safe_name(path: Path, sha256: str) -> str:
 
 def write_document_outputs(report: Report, folder: Path, dialect: Dialect) -> None:
     write_report_json(report, folder / "report.json")
-    write_csv(folder / "cells.csv", CELL_COLUMNS, cells_rows(report), dialect)
-    write_csv(folder / "findings.csv", FINDING_COLUMNS, finding_rows(report), dialect)
-    for table in report.tables:
-        write_table_csv(table, folder / f"table-{table.id}.csv", dialect)
+    _document_csvs(report, folder, dialect)
 
 
 def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None) -> Outcome:

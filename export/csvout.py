@@ -7,9 +7,9 @@ starts like a formula (= + - @ tab CR) is prefixed with "'" (OWASP).
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -50,19 +50,27 @@ def _fmt(value: Any, dialect: Dialect) -> str:
     return neutralise(str(value))
 
 
-def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], dialect: Dialect) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_fmt(v, dialect) for v in row])
-    return buf.getvalue()
+RowsWriter = Callable[[Iterable[Sequence[Any]]], None]
+
+
+@contextlib.contextmanager
+def csv_appender(path: Path, header: Sequence[str], dialect: Dialect) -> Iterator[RowsWriter]:
+    """Write ``header`` now, then rows as they come (call the yielded function any number of
+    times); the file replaces ``path`` atomically when the block ends without an error."""
+    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=dialect.delimiter, lineterminator="\r\n")
+        writer.writerow(header)
+
+        def append(rows: Iterable[Sequence[Any]]) -> None:
+            writer.writerows([_fmt(v, dialect) for v in row] for row in rows)
+
+        yield append
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
               dialect: Dialect) -> None:
-    with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        fh.write(rows_to_csv(header, rows, dialect))
+    with csv_appender(path, header, dialect) as append:
+        append(rows)
 
 
 def cells_rows(report: Report) -> list[list[Any]]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import tempfile
+import textwrap
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from export.atomic import write_text_atomic
+from export.atomic import atomic_open
 from export.csvout import FINDING_COLUMNS, Dialect
 from schemas import Measure, Report, Severity, Source, Status, Table, Unit
 from schemas.frames import CELL_COLUMNS, table_to_wide_records
@@ -102,14 +103,6 @@ def wide_table_schema(table: Table, dialect: Dialect) -> dict[str, Any]:
     return {"fields": fields, "missingValues": [""]}
 
 
-@dataclass(frozen=True)
-class DocumentCsvs:
-    """A document's report and the folder (relative to the package) holding its CSVs."""
-
-    report: Report
-    folder: str
-
-
 def _name(text: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "resource"
 
@@ -129,49 +122,90 @@ def _resource(name: str, path: str, title: str, schema: dict[str, Any],
     }
 
 
-def build_datapackage(documents: Sequence[DocumentCsvs], dialect: Dialect) -> dict[str, Any]:
-    """The package descriptor (a dict) for the batch CSVs and each document's CSVs."""
+def document_resources(report: Report, folder: str, dialect: Dialect) -> list[dict[str, Any]]:
+    """The resources of one document's CSVs, ``folder`` being relative to the package: a
+    batch keeps these small dicts, not the reports."""
+    sha8 = report.document.sha256[:8]
+    path = report.document.path
     resources = [
-        _resource("cells", "cells.csv", "Все ячейки всех документов (одна строка — ячейка)",
+        _resource(f"doc-{sha8}-cells", f"{folder}/cells.csv", f"Ячейки: {path}",
                   cells_schema(dialect), dialect),
-        _resource("findings", "findings.csv", "Все находки проверки (одна строка — находка)",
+        _resource(f"doc-{sha8}-findings", f"{folder}/findings.csv", f"Находки: {path}",
                   findings_schema(dialect), dialect),
     ]
-    for doc in documents:
-        sha8 = doc.report.document.sha256[:8]
-        path = doc.report.document.path
-        resources.append(_resource(f"doc-{sha8}-cells", f"{doc.folder}/cells.csv",
-                                   f"Ячейки: {path}", cells_schema(dialect), dialect))
-        resources.append(_resource(f"doc-{sha8}-findings", f"{doc.folder}/findings.csv",
-                                   f"Находки: {path}", findings_schema(dialect), dialect))
-        for table in doc.report.tables:
-            resources.append(_resource(
-                f"doc-{sha8}-table-{_name(table.id)}", f"{doc.folder}/table-{table.id}.csv",
-                f"Таблица {table.id}: {table.title or path}", wide_table_schema(table, dialect),
-                dialect))
-    seen_names: set[str] = set()
-    seen_paths: set[str] = set()
-    unique = []
-    for res in resources:
-        if res["path"] in seen_paths:  # a table id twice in one report: one file
-            continue
-        seen_paths.add(res["path"])
-        base, n = res["name"], 2
-        while res["name"] in seen_names:  # the same content at two paths
-            res["name"] = f"{base}-{n}"
-            n += 1
-        seen_names.add(res["name"])
-        unique.append(res)
-    return {
-        "profile": "tabular-data-package",
-        "name": "svodka",
-        "title": "svodka: таблицы отчётов ЦКР",
-        "description": "Tables and arithmetic findings extracted by svodka. The same cells "
-                       "are in cells.parquet and in the database (svodka.duckdb).",
-        "resources": unique,
-    }
+    for table in report.tables:
+        resources.append(_resource(
+            f"doc-{sha8}-table-{_name(table.id)}", f"{folder}/table-{table.id}.csv",
+            f"Таблица {table.id}: {table.title or path}", wide_table_schema(table, dialect),
+            dialect))
+    return resources
 
 
-def write_datapackage(path: Path, documents: Sequence[DocumentCsvs], dialect: Dialect) -> None:
-    descriptor = build_datapackage(documents, dialect)
-    write_text_atomic(path, json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
+_PACKAGE = {
+    "profile": "tabular-data-package",
+    "name": "svodka",
+    "title": "svodka: таблицы отчётов ЦКР",
+    "description": "Tables and arithmetic findings extracted by svodka. The same cells "
+                   "are in cells.parquet and in the database (svodka.duckdb).",
+}
+
+
+class DataPackageWriter:
+    """Collects resources document by document in a spool file (one JSON line each), so a
+    batch of any size keeps only the set of names and paths in memory; ``write`` streams
+    the descriptor out.  Resource names and paths are unique: a second resource at a path
+    already described is dropped (a table id twice in one report: one file), a name
+    already used gets a suffix (the same content at two paths)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._names: set[str] = set()
+        self._paths: set[str] = set()
+        self.add_resources([
+            _resource("cells", "cells.csv", "Все ячейки всех документов (одна строка — ячейка)",
+                      cells_schema(dialect), dialect),
+            _resource("findings", "findings.csv",
+                      "Все находки проверки (одна строка — находка)",
+                      findings_schema(dialect), dialect),
+        ])
+
+    def add_document(self, report: Report, folder: str) -> None:
+        self.add_resources(document_resources(report, folder, self.dialect))
+
+    def add_resources(self, resources: Iterable[dict[str, Any]]) -> None:
+        for res in resources:
+            if res["path"] in self._paths:
+                continue
+            self._paths.add(res["path"])
+            base, n = res["name"], 2
+            while res["name"] in self._names:
+                res["name"] = f"{base}-{n}"
+                n += 1
+            self._names.add(res["name"])
+            self._spool.write(json.dumps(res, ensure_ascii=False) + "\n")
+
+    def write(self, path: Path) -> None:
+        """``datapackage.json``, atomically; the writer is closed afterwards."""
+        head = json.dumps({**_PACKAGE, "resources": None}, ensure_ascii=False, indent=2)
+        before, after = head.rsplit('"resources": null', 1)
+        self._spool.seek(0)
+        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(before + '"resources": [')
+            for i, line in enumerate(self._spool):
+                text = json.dumps(json.loads(line), ensure_ascii=False, indent=2)
+                fh.write(("," if i else "") + "\n" + textwrap.indent(text, "    "))
+            fh.write("\n  ]" + after + "\n")
+        self.close()
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+def write_datapackage(path: Path, documents: Iterable[tuple[Report, str]],
+                      dialect: Dialect) -> None:
+    """``datapackage.json`` for the batch CSVs and each (report, folder) document's CSVs."""
+    writer = DataPackageWriter(dialect)
+    for report, folder in documents:
+        writer.add_document(report, folder)
+    writer.write(path)

@@ -7,7 +7,8 @@ decimal128(38, 6) — exact, never float (``export.records``); ``year`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from schemas import Report
 from schemas.frames import CELL_COLUMNS, cell_records
 
 PARQUET_COLUMNS = (*CELL_COLUMNS, "sha256")
+ROW_GROUP = 20_000  # cells per row group: ~20 MB of Python objects at most
 
 
 def cells_schema() -> Any:
@@ -31,23 +33,60 @@ def cells_schema() -> Any:
     )
 
 
+def _add_columns(columns: dict[str, list[Any]], report: Report) -> None:
+    for rec in cell_records(report):
+        for name in CELL_COLUMNS:
+            value = rec[name]
+            columns[name].append(amount(value) if name == "value" else value)
+        columns["sha256"].append(report.document.sha256)
+
+
+def _empty_columns() -> dict[str, list[Any]]:
+    return {name: [] for name in PARQUET_COLUMNS}
+
+
 def cells_table(reports: Iterable[Report]) -> Any:
     """A pyarrow Table of every cell of ``reports``, in document order."""
     import pyarrow as pa
 
-    columns: dict[str, list[Any]] = {name: [] for name in PARQUET_COLUMNS}
+    columns = _empty_columns()
     for report in reports:
-        for rec in cell_records(report):
-            for name in CELL_COLUMNS:
-                value = rec[name]
-                columns[name].append(amount(value) if name == "value" else value)
-            columns["sha256"].append(report.document.sha256)
+        _add_columns(columns, report)
     return pa.Table.from_pydict(columns, schema=cells_schema())
 
 
-def write_cells_parquet(reports: Iterable[Report], path: Path) -> None:
+@contextlib.contextmanager
+def cells_parquet_appender(path: Path) -> Iterator[Callable[[Report], None]]:
+    """Add reports one at a time; their cells go out in row groups of about ``ROW_GROUP``
+    rows, so memory stays flat however many documents a batch holds.  The file replaces
+    ``path`` atomically when the block ends without an error."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = cells_table(reports)
+    schema = cells_schema()
+    columns = _empty_columns()
     with atomic_open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
+        writer = pq.ParquetWriter(fh, schema, compression="zstd")
+
+        def flush() -> None:
+            if columns["sha256"]:
+                writer.write_table(pa.Table.from_pydict(columns, schema=schema))
+            for values in columns.values():
+                values.clear()
+
+        def add(report: Report) -> None:
+            _add_columns(columns, report)
+            if len(columns["sha256"]) >= ROW_GROUP:
+                flush()
+
+        try:
+            yield add
+            flush()
+        finally:
+            writer.close()
+
+
+def write_cells_parquet(reports: Iterable[Report], path: Path) -> None:
+    with cells_parquet_appender(path) as add:
+        for report in reports:
+            add(report)

@@ -15,11 +15,13 @@ report.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,12 +33,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.worksheet import Worksheet
 
 from export.atomic import atomic_open
 from export.csvout import FORMULA_START
 from export.records import ru_number
-from schemas import Finding, Report, Severity, Table
+from schemas import Cell, Finding, Report, Severity, Table
 from schemas.frames import path_title
 
 FINDINGS_SHEET = "Находки"
@@ -56,25 +57,26 @@ BOLD = Font(bold=True)
 _INVALID_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\'"})
 
 CellKey = tuple[str | None, str | None, str | None]  # row code, measure, source
+HEADER_ROW = 4
+
+
+Coordinate = tuple[int, int]  # row, column (1-based)
 
 
 @dataclass
-class _Placed:
-    sheet: str
-    cells: dict[CellKey, str]  # -> "C7"
+class _Sheet:
+    """A table laid out on its sheet before anything is written (a write-only sheet is
+    written top to bottom once, so highlights must be known first)."""
+
+    name: str
+    table: Table
+    titles: list[str]
+    cells: dict[CellKey, Coordinate]
+    marked: dict[Coordinate, list[Finding]] = field(default_factory=dict)
 
 
-def _text(cell: XlCell, value: str) -> None:
-    """A text cell that stays text: string type, and quote prefix for formula-like text."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value
-    cell.data_type = "s"
-    if value.startswith(FORMULA_START):
-        cell.quotePrefix = True
-
-
-def _put(ws: Worksheet, row: int, col: int, value: Any, *, as_text: bool = False) -> XlCell:
-    cell: XlCell = ws.cell(row=row, column=col)
+def _cell(ws: Any, row: int, col: int, value: Any, *, as_text: bool = False) -> XlCell:
+    cell = XlCell(ws, row=row, column=col)
     if value is None:
         return cell
     if isinstance(value, Decimal) and not as_text:
@@ -88,11 +90,21 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, *, as_text: bool = False
     return cell
 
 
-def _column_title(column: list[str], measure: str | None, source: str | None) -> str:
-    if column:
-        return path_title(column)
-    parts = [SOURCE_RU.get(source or "", source or ""),
-             MEASURE_RU.get(measure or "", measure or "")]
+def _text(cell: XlCell, value: str) -> None:
+    """A text cell that stays text: string type, and quote prefix for formula-like text."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.value = value
+    cell.data_type = "s"
+    if value.startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
+def _column_title(c: Cell) -> str:
+    if c.column:
+        return path_title(c.column)
+    measure = c.measure.value if c.measure else ""
+    source = c.source.value if c.source else ""
+    parts = [SOURCE_RU.get(source, source), MEASURE_RU.get(measure, measure)]
     return ", ".join(p for p in parts if p) or "значение"
 
 
@@ -109,60 +121,33 @@ def _sheet_name(report: Report, table: Table, used: set[str]) -> str:
     return name
 
 
-def _table_sheet(ws: Worksheet, report: Report, table: Table) -> dict[CellKey, str]:
-    _put(ws, 1, 1, report.document.path).font = BOLD
-    title = f"{table.id}: {table.title or 'без заголовка'}"
-    if table.year:
-        title += f" ({table.year})"
-    if table.pages:
-        title += f", стр. {', '.join(map(str, table.pages))}"
-    _put(ws, 2, 1, title)
+def _layout(name: str, table: Table) -> _Sheet:
+    """Column titles and the coordinate of every cell of ``table`` on its sheet."""
     titles: list[str] = []
     for row in table.rows:
         for c in row.cells:
-            t = _column_title(c.column, c.measure and c.measure.value, c.source and c.source.value)
-            if t not in titles:
+            if (t := _column_title(c)) not in titles:
                 titles.append(t)
-    header_row = 4
-    for col, name in enumerate(["Код", "Наименование", *titles], start=1):
-        cell = _put(ws, header_row, col, name)
-        cell.font = BOLD
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    placed: dict[CellKey, str] = {}
+    cells: dict[CellKey, Coordinate] = {}
     for i, row in enumerate(table.rows):
-        r = header_row + 1 + i
-        _put(ws, r, 1, row.code, as_text=True)
-        label = _put(ws, r, 2, row.label)
-        if row.is_total:
-            label.font = BOLD
         for c in row.cells:
-            t = _column_title(c.column, c.measure and c.measure.value, c.source and c.source.value)
-            col = 3 + titles.index(t)
-            value: Any = c.value if c.value is not None else (c.raw or None)
-            xl = _put(ws, r, col, value)
-            if isinstance(value, Decimal):
-                xl.number_format = "#,##0.0##"
+            where = (HEADER_ROW + 1 + i, 3 + titles.index(_column_title(c)))
             key = (row.code, c.measure.value if c.measure else None,
                    c.source.value if c.source else None)
             if row.code is None and row.is_total:
-                placed[key] = xl.coordinate  # a finding without a code names the total row
+                cells[key] = where  # a finding without a code names the total row
             else:
-                placed.setdefault(key, xl.coordinate)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    ws.column_dimensions["A"].width = 9
-    ws.column_dimensions["B"].width = 60
-    for col in range(3, 3 + len(titles)):
-        ws.column_dimensions[get_column_letter(col)].width = 16
-    return placed
+                cells.setdefault(key, where)
+    return _Sheet(name, table, titles, cells)
 
 
-def _locate(cells: dict[CellKey, str], f: Finding) -> str | None:
+def _locate(sheet: _Sheet, f: Finding) -> Coordinate | None:
     """The cell a finding names; a finding without a source names the "total" column."""
     measure = f.measure.value if f.measure else None
     source = f.source.value if f.source else None
-    found = cells.get((f.code, measure, source))
+    found = sheet.cells.get((f.code, measure, source))
     if found is None and source is None:
-        found = cells.get((f.code, measure, "total"))
+        found = sheet.cells.get((f.code, measure, "total"))
     return found
 
 
@@ -174,8 +159,7 @@ def _comment_text(f: Finding) -> str:
     return "\n".join(lines)
 
 
-def _highlight(ws: Worksheet, coordinate: str, findings: list[Finding]) -> None:
-    cell = ws[coordinate]
+def _highlight(cell: XlCell, findings: list[Finding]) -> None:
     worst = min(findings, key=lambda f: list(Severity).index(f.severity))
     cell.fill = FILL[worst.severity]
     comment = Comment("\n\n".join(_comment_text(f) for f in findings), "svodka")
@@ -183,60 +167,141 @@ def _highlight(ws: Worksheet, coordinate: str, findings: list[Finding]) -> None:
     cell.comment = comment
 
 
-def reports_to_workbook(reports: Iterable[Report]) -> Workbook:
-    wb = Workbook()
-    findings_ws = wb.active
-    assert findings_ws is not None
-    findings_ws.title = FINDINGS_SHEET
-    for col, name in enumerate(FINDING_HEADER, start=1):
-        _put(findings_ws, 1, col, name).font = BOLD
-    used: set[str] = set()
-    frow = 2
-    for report in reports:
-        placed: dict[str, _Placed] = {}
-        for table in report.tables:
-            name = _sheet_name(report, table, used)
-            placed.setdefault(table.id, _Placed(name, _table_sheet(wb.create_sheet(name),
-                                                                   report, table)))
-        by_cell: dict[tuple[str, str], list[Finding]] = {}
+def _write_table_sheet(ws: Any, report: Report, sheet: _Sheet) -> None:
+    table = sheet.table
+    ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    for letter, width in (("A", 9), ("B", 60)):
+        ws.column_dimensions[letter].width = width
+    for col in range(3, 3 + len(sheet.titles)):
+        ws.column_dimensions[get_column_letter(col)].width = 16
+    path = _cell(ws, 1, 1, report.document.path)
+    path.font = BOLD
+    ws.append([path])
+    title = f"{table.id}: {table.title or 'без заголовка'}"
+    if table.year:
+        title += f" ({table.year})"
+    if table.pages:
+        title += f", стр. {', '.join(map(str, table.pages))}"
+    ws.append([_cell(ws, 2, 1, title)])
+    ws.append([])
+    header = []
+    for col, name in enumerate(["Код", "Наименование", *sheet.titles], start=1):
+        cell = _cell(ws, HEADER_ROW, col, name)
+        cell.font = BOLD
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    ws.append(header)
+    for i, row in enumerate(table.rows):
+        r = HEADER_ROW + 1 + i
+        label = _cell(ws, r, 2, row.label)
+        if row.is_total:
+            label.font = BOLD
+        line: list[XlCell | None] = [_cell(ws, r, 1, row.code, as_text=True), label]
+        line += [None] * len(sheet.titles)
+        for c in row.cells:
+            col = 3 + sheet.titles.index(_column_title(c))
+            value: Any = c.value if c.value is not None else (c.raw or None)
+            xl = _cell(ws, r, col, value)  # two cells under one title: the last is shown
+            if isinstance(value, Decimal):
+                xl.number_format = "#,##0.0##"
+            line[col - 1] = xl
+        for (mr, mc), found in sheet.marked.items():
+            cell = line[mc - 1]
+            if mr == r and cell is not None:
+                _highlight(cell, found)
+        ws.append(line)
+
+
+class WorkbookWriter:
+    """Builds ``svodka.xlsx`` one report at a time in openpyxl's write-only mode: each
+    report's table sheets are written (and their files closed) as it is added, its findings
+    appended to the first sheet; memory stays flat over a batch of any size."""
+
+    def __init__(self) -> None:
+        self.wb = Workbook(write_only=True)
+        self.findings = self.wb.create_sheet(FINDINGS_SHEET)
+        self.findings.freeze_panes = "A2"
+        for letter, width in zip("ABCDEFGHIJKL", (34, 8, 24, 14, 16, 10, 8, 22, 12, 12, 6, 80),
+                                 strict=True):
+            self.findings.column_dimensions[letter].width = width
+        header = [_cell(self.findings, 1, c, name) for c, name in enumerate(FINDING_HEADER, 1)]
+        for cell in header:
+            cell.font = BOLD
+        self.findings.append(header)
+        self.finding_rows = 1
+        self.used: set[str] = set()
+
+    def add(self, report: Report) -> None:
+        sheets = [_layout(_sheet_name(report, t, self.used), t) for t in report.tables]
+        by_id: dict[str, _Sheet] = {}
+        for sheet in sheets:
+            by_id.setdefault(sheet.table.id, sheet)
+        located: list[tuple[Finding, _Sheet | None, Coordinate | None]] = []
         for f in report.findings:
-            where = placed.get(f.table or "")
-            coordinate = _locate(where.cells, f) if where else None
-            if where and coordinate:
-                by_cell.setdefault((where.sheet, coordinate), []).append(f)
-            values = [report.document.path, f.table, where.sheet if where else None,
-                      SEVERITY_RU[f.severity], f.rule, f.code,
-                      MEASURE_RU.get(f.measure.value) if f.measure else None,
-                      SOURCE_RU.get(f.source.value) if f.source else None,
-                      f.actual, f.expected, f.page, f.message]
-            for col, value in enumerate(values, start=1):
-                _put(findings_ws, frow, col, value, as_text=(col == 6))
-            findings_ws.cell(row=frow, column=4).fill = FILL[f.severity]
-            if where and coordinate:
-                link = findings_ws.cell(row=frow, column=3)
-                link.hyperlink = Hyperlink(ref=link.coordinate,
-                                           location=f"'{where.sheet}'!{coordinate}")
-                link.font = Font(color="0563C1", underline="single")
-            frow += 1
-        for (sheet, coordinate), found in by_cell.items():
-            _highlight(wb[sheet], coordinate, found)
-    findings_ws.freeze_panes = "A2"
-    findings_ws.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_HEADER))}{max(frow - 1, 1)}"
-    for letter, width in zip("ABCDEFGHIJKL", (34, 8, 24, 14, 16, 10, 8, 22, 12, 12, 6, 80),
-                             strict=True):
-        findings_ws.column_dimensions[letter].width = width
-    return wb
+            target = by_id.get(f.table or "")
+            where = _locate(target, f) if target else None
+            if target and where:
+                target.marked.setdefault(where, []).append(f)
+            located.append((f, target, where))
+        for sheet in sheets:
+            ws = self.wb.create_sheet(sheet.name)
+            _write_table_sheet(ws, report, sheet)
+            ws.close()  # its rows are on disk now
+        for f, target, where in located:
+            self._finding_row(report, f, target, where)
+
+    def _finding_row(self, report: Report, f: Finding, sheet: _Sheet | None,
+                     where: Coordinate | None) -> None:
+        ws, r = self.findings, self.finding_rows + 1
+        values = [report.document.path, f.table, sheet.name if sheet else None,
+                  SEVERITY_RU[f.severity], f.rule, f.code,
+                  MEASURE_RU.get(f.measure.value) if f.measure else None,
+                  SOURCE_RU.get(f.source.value) if f.source else None,
+                  f.actual, f.expected, f.page, f.message]
+        line = [_cell(ws, r, col, v, as_text=(col == 6)) for col, v in enumerate(values, 1)]
+        line[3].fill = FILL[f.severity]
+        if sheet and where:
+            target = f"{get_column_letter(where[1])}{where[0]}"
+            line[2].hyperlink = Hyperlink(ref=line[2].coordinate,
+                                          location=f"'{sheet.name}'!{target}")
+            line[2].font = Font(color="0563C1", underline="single")
+        ws.append(line)
+        self.finding_rows = r
+
+    def discard(self) -> None:
+        """Drop the workbook after an error: close its sheets, remove their temporary files."""
+        for ws in self.wb.worksheets:
+            with contextlib.suppress(Exception):
+                if not ws.closed:
+                    ws.close()
+            writer = getattr(ws, "_writer", None)
+            if writer is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    writer.cleanup()
+
+    def save(self, path: Path) -> None:
+        """Write the workbook atomically; an unchanged workbook is left as it is (same
+        bytes).  The writer cannot be used afterwards."""
+        last = get_column_letter(len(FINDING_HEADER))
+        self.findings.auto_filter.ref = f"A1:{last}{self.finding_rows}"
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            raw, stable = Path(tmp) / "raw.xlsx", Path(tmp) / "stable.xlsx"
+            self.wb.save(raw)
+            _stable_zip(raw, stable)
+            if _same_workbook(stable, path):
+                return
+            with atomic_open(path, "wb") as fh, stable.open("rb") as src:
+                shutil.copyfileobj(src, fh)  # type: ignore[misc]
 
 
 _PROPS_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
-def _stable_zip(data: bytes) -> bytes:
+def _stable_zip(src_path: Path, dst_path: Path) -> None:
     """The same workbook with fixed ZIP entry times and document-property times, so equal
     content gives equal bytes (re-runs and resumed runs write identical files)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(src_path) as src, \
+            zipfile.ZipFile(dst_path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -244,24 +309,23 @@ def _stable_zip(data: bytes) -> bytes:
             if info.filename == _CORE_PROPS:
                 part = _PROPS_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", part)
             dst.writestr(fixed, part)
-    return buf.getvalue()
 
 
-def _entries(data: bytes) -> dict[str, bytes]:
-    """Every part of a workbook except the one holding its creation/modification times."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {n: z.read(n) for n in z.namelist() if n != _CORE_PROPS}
+def _same_workbook(new: Path, old: Path) -> bool:
+    """Equal parts (one at a time), but for the one holding creation/modification times."""
+    try:
+        with zipfile.ZipFile(new) as a, zipfile.ZipFile(old) as b:
+            names = a.namelist()
+            if names != b.namelist():
+                return False
+            return all(a.read(n) == b.read(n) for n in names if n != _CORE_PROPS)
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def write_xlsx(reports: Iterable[Report], path: Path) -> None:
-    """Write the workbook atomically; an unchanged workbook is left as it is (same bytes)."""
-    buf = io.BytesIO()
-    reports_to_workbook(reports).save(buf)
-    data = _stable_zip(buf.getvalue())
-    try:
-        if _entries(path.read_bytes()) == _entries(data):
-            return
-    except (OSError, zipfile.BadZipFile):
-        pass
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)  # type: ignore[arg-type]
+    """``svodka.xlsx`` of ``reports``, written atomically (unchanged content: left as is)."""
+    writer = WorkbookWriter()
+    for report in reports:
+        writer.add(report)
+    writer.save(path)

@@ -32,6 +32,7 @@ nothing becomes a silent zero.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -75,8 +76,13 @@ class ParsedNumber:
     raw: str
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_number(text: str, fmt: NumberFormat = RU) -> ParsedNumber:
-    """Classify and parse ``text``; never raises (see the module docstring)."""
+    """Classify and parse ``text``; never raises (see the module docstring).
+
+    Memoised: a table's cells are classified while its columns are found, then parsed
+    (the same texts), and marks such as "х" or "-" repeat everywhere; the result is
+    immutable."""
     core = text.strip()
     if not core:
         return ParsedNumber(None, Status.EMPTY, None, None, text)

@@ -221,7 +221,8 @@ def run(
     if failures is not None:
         out_console.print(failures)
     out_console.print(f"Итого: обработано {result.count('done')}, пропущено "
-                      f"{result.count('skipped')}, с ошибкой {result.count('failed')}; "
+                      f"{result.count('skipped')}, дубликатов {result.count('duplicate')}, "
+                      f"с ошибкой {result.count('failed')}; "
                       f"выводы в {out}/", highlight=False)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 

@@ -1,9 +1,13 @@
 """The batch job behind ``svodka run``: many documents in, per-document and batch outputs out.
 
-    paths_to_files -> file_to_outcome (one worker per file) -> outcomes_to_batch_outputs
+    paths_to_files -> _plan (skip unchanged files and duplicates)
+      -> file_to_outcome (one worker process per file; per-document outputs)
+      -> outcome_to_batch (the parent, in path order, while the workers run: batch outputs)
 
 A bad file never stops the batch: it becomes a failed outcome with a one-line
-reason.  A manifest keyed by sha256 lets a re-run skip unchanged files.
+reason.  A document is its content: a file whose bytes equal an earlier file's (in
+path order) is a ``duplicate`` outcome, read once and written once.  A manifest keyed
+by sha256 lets a re-run skip unchanged files.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
 from export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
@@ -24,6 +28,9 @@ from schemas.frames import CELL_COLUMNS
 from svodka.api import read
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
+if TYPE_CHECKING:
+    from export.batch import BatchWriter
+
 MANIFEST = "manifest.json"
 BATCH_FILES = ("cells.csv", "findings.csv", "cells.parquet", "svodka.xlsx", "datapackage.json")
 
@@ -32,7 +39,7 @@ BATCH_FILES = ("cells.csv", "findings.csv", "cells.parquet", "svodka.xlsx", "dat
 class Outcome:
     path: str
     sha256: str
-    status: str  # done | failed | skipped
+    status: str  # done | failed | skipped | duplicate
     out_dir: str | None = None
     reason: str | None = None
     errors: int = 0
@@ -147,21 +154,35 @@ def _save_manifest(
                                                  sort_keys=True))
 
 
-def _skip_unchanged(files: list[Path], out: Path, force: bool) -> tuple[list[Path], list[Outcome]]:
-    if force:
-        return files, []
-    manifest = _load_manifest(out)
-    todo, skipped = [], []
+def _plan(files: list[Path], out: Path, force: bool) -> tuple[list[Path], list[Outcome]]:
+    """The files to read, and the outcomes known without reading: ``skipped`` (unchanged
+    since the manifest's run, unless ``force``) and ``duplicate`` (the same bytes and
+    suffix as an earlier file; empty files are left to fail one by one).  A file that
+    cannot be hashed here is left to its worker, which reports it."""
+    manifest = {} if force else _load_manifest(out)
+    todo: list[Path] = []
+    known: list[Outcome] = []
+    first: dict[tuple[str, str], Path] = {}
     for f in files:
-        sha = sha256_of(f)
+        try:
+            sha, empty = sha256_of(f), f.stat().st_size == 0
+        except OSError:
+            todo.append(f)
+            continue
+        key = (sha, f.suffix.lower())
+        if key in first and not empty:
+            known.append(Outcome(str(f), sha, "duplicate",
+                                 reason=f"то же содержимое, что у {first[key]}"))
+            continue
+        first.setdefault(key, f)
         entry = manifest.get(sha)
         if entry and (Path(entry["out_dir"]) / "report.json").is_file():
-            skipped.append(Outcome(str(f), sha, "skipped", str(entry["out_dir"]),
-                                   errors=int(entry.get("errors", 0)),
-                                   warnings=int(entry.get("warnings", 0))))
+            known.append(Outcome(str(f), sha, "skipped", str(entry["out_dir"]),
+                                 errors=int(entry.get("errors", 0)),
+                                 warnings=int(entry.get("warnings", 0))))
         else:
             todo.append(f)
-    return todo, skipped
+    return todo, known
 
 
 def _document_csvs(report: Report, folder: Path, dialect: Dialect) -> None:
@@ -174,49 +195,65 @@ def _document_csvs(report: Report, folder: Path, dialect: Dialect) -> None:
 def outcomes_to_batch_outputs(
     outcomes: list[Outcome], out: Path, dialect: Dialect, db: str | None = None
 ) -> None:
-    """Batch outputs of every good document (done or skipped), written by the parent only.
+    """Batch outputs of every good document (done or skipped), in path order, one report in
+    memory at a time (``export.batch.BatchWriter``).
 
     Files: cells.csv, findings.csv, cells.parquet, svodka.xlsx, datapackage.json (describing
-    every CSV), manifest.json.  Store: ``db`` (a PostgreSQL URL or a DuckDB file; default
+    every CSV).  Store: ``db`` (a PostgreSQL URL or a DuckDB file; default
     ``out/svodka.duckdb``) gets every document that is new or redone; a skipped one only
     when the store lacks it.  Raises ``StoreError`` when the store cannot be written.
     """
-    # heavy writers (openpyxl, pyarrow, duckdb) load only when a batch is written
-    from export.datapackage import DocumentCsvs, write_datapackage
-    from export.parquet import write_cells_parquet
-    from export.store import open_store
-    from export.xlsx import write_xlsx
+    from export.batch import BatchWriter  # openpyxl, pyarrow, duckdb: only for a batch
 
-    good: list[tuple[Outcome, Report]] = []
-    for o in sorted(outcomes, key=lambda o: o.path):
-        if o.out_dir is None or o.status == "failed":
-            continue
-        folder = Path(o.out_dir)
-        report = Report.model_validate_json((folder / "report.json").read_text("utf-8"))
-        if o.status == "skipped":  # written by an earlier run, maybe in another dialect
-            _document_csvs(report, folder, dialect)
-        good.append((o, report))
-    reports = [r for _, r in good]
-    cells: list[list[object]] = []
-    findings: list[list[object]] = []
-    for report in reports:
-        cells += cells_rows(report)
-        findings += finding_rows(report)
-    write_csv(out / "cells.csv", CELL_COLUMNS, cells, dialect)
-    write_csv(out / "findings.csv", FINDING_COLUMNS, findings, dialect)
-    write_cells_parquet(reports, out / "cells.parquet")
-    write_xlsx(reports, out / "svodka.xlsx")
-    described = []
-    for o, report in good:
-        folder = Path(o.out_dir or "")
-        if folder.resolve().parent == out.resolve():
-            described.append(DocumentCsvs(report, folder.name))
-    write_datapackage(out / "datapackage.json", described, dialect)
-    with open_store(db or out / "svodka.duckdb") as store:
-        for o, report in good:
-            if o.status == "skipped" and store.has_document(report.document.sha256):
-                continue
-            store.replace_document(report)
+    with BatchWriter(out, dialect, db) as batch:
+        for o in sorted(outcomes, key=lambda o: o.path):
+            outcome_to_batch(o, batch, out, dialect)
+
+
+def outcome_to_batch(o: Outcome, batch: BatchWriter, out: Path, dialect: Dialect) -> None:
+    """Add one good document's report to the batch outputs (others are not outputs)."""
+    if o.out_dir is None or o.status not in ("done", "skipped"):
+        return
+    folder = Path(o.out_dir)
+    report = Report.model_validate_json((folder / "report.json").read_text("utf-8"))
+    if o.status == "skipped":  # written by an earlier run, maybe in another dialect
+        _document_csvs(report, folder, dialect)
+    inside = folder.resolve().parent == out.resolve()
+    batch.add(report, folder=folder.name if inside else None, keep_stored=o.status == "skipped")
+
+
+class _InPathOrder:
+    """Feeds outcomes to the batch outputs in the order of the files, as they arrive from
+    the workers (a few wait for a slow one), so the outputs are written while the workers
+    run and are the same whatever order the workers finish in.  The first error of the
+    outputs (e.g. the store) stops feeding them; ``close`` raises it."""
+
+    def __init__(self, files: list[Path], feed: Callable[[Outcome], None]) -> None:
+        self._index = {str(f): i for i, f in enumerate(files)}
+        self._feed = feed
+        self._waiting: dict[int, Outcome] = {}
+        self._next = 0
+        self.error: BaseException | None = None
+
+    def push(self, o: Outcome) -> None:
+        self._waiting[self._index[o.path]] = o
+        while self._next in self._waiting:
+            self._emit(self._waiting.pop(self._next))
+            self._next += 1
+
+    def _emit(self, o: Outcome) -> None:
+        if self.error is not None:
+            return
+        try:
+            self._feed(o)
+        except Exception as exc:  # noqa: BLE001 - raised by close, after the workers
+            self.error = exc
+
+    def close(self) -> None:
+        for i in sorted(self._waiting):  # files no outcome arrived for come last
+            self._emit(self._waiting.pop(i))
+        if self.error is not None:
+            raise self.error
 
 
 @dataclass(frozen=True)
@@ -262,25 +299,35 @@ def run_batch(
     """
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out)
-    files, skipped = _skip_unchanged(paths_to_files(paths), out, force)
-    result = BatchResult(outcomes=list(skipped))
-    for o in skipped:
+    files = paths_to_files(paths)
+    todo, known = _plan(files, out, force)
+    result = BatchResult(outcomes=list(known))
+    for o in known:
         if on_outcome:
             on_outcome(o)
-
-    def journal(outcome: Outcome) -> None:
-        """Record each finished document at once, so a killed run resumes where it stopped."""
-        result.outcomes.append(outcome)
-        _save_manifest(out, result.outcomes)
-        if on_outcome:
-            on_outcome(outcome)
-
-    run_limited(
-        files, _Task(out, dialect, password), _Task.failed, jobs=jobs,
-        limits=Limits(timeout, memory_mb), on_result=journal,
-    )
-    if _batch_is_current(out, result.outcomes, dialect, db):
+    if not todo and _batch_is_current(out, known, dialect, db):
         return result
-    outcomes_to_batch_outputs(result.outcomes, out, DIALECTS[dialect], db)
+    from export.batch import BatchWriter  # openpyxl, pyarrow, duckdb: only for a batch
+
+    with BatchWriter(out, DIALECTS[dialect], db) as batch:
+        ordered = _InPathOrder(
+            files, lambda o: outcome_to_batch(o, batch, out, DIALECTS[dialect]))
+        for o in known:
+            ordered.push(o)
+
+        def journal(outcome: Outcome) -> None:
+            """Record each finished document at once (a killed run resumes where it
+            stopped), then pass it on to the batch outputs."""
+            result.outcomes.append(outcome)
+            _save_manifest(out, result.outcomes)
+            if on_outcome:
+                on_outcome(outcome)
+            ordered.push(outcome)
+
+        run_limited(
+            todo, _Task(out, dialect, password), _Task.failed, jobs=jobs,
+            limits=Limits(timeout, memory_mb), on_result=journal,
+        )
+        ordered.close()
     _save_manifest(out, result.outcomes, _batch_key(result.outcomes, dialect, db))
     return result

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from svodka.pipeline import BatchResult, Outcome
 
-MARKS = {"done": "[green]готово[/]", "skipped": "[dim]пропущен[/]", "failed": "[red]ошибка[/]"}
+MARKS = {"done": "[green]готово[/]", "skipped": "[dim]пропущен[/]", "failed": "[red]ошибка[/]",
+         "duplicate": "[dim]дубликат[/]"}
 
 
 class BatchProgress:
@@ -19,7 +20,7 @@ class BatchProgress:
 
     def __init__(self, console: Console, total: int) -> None:
         self.console = console
-        self.counts = {"done": 0, "skipped": 0, "failed": 0}
+        self.counts = {"done": 0, "skipped": 0, "duplicate": 0, "failed": 0}
         self.findings = 0
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -34,8 +35,8 @@ class BatchProgress:
 
     def _counts(self) -> str:
         c = self.counts
-        return (f"готово {c['done']} · пропущено {c['skipped']} · ошибок {c['failed']} · "
-                f"находок {self.findings}")
+        return (f"готово {c['done']} · пропущено {c['skipped']} · дубликатов {c['duplicate']}"
+                f" · ошибок {c['failed']} · находок {self.findings}")
 
     def __enter__(self) -> BatchProgress:
         self.progress.start()
@@ -61,7 +62,7 @@ def summary_table(result: BatchResult) -> Table:
     for column in ("состояние", "файлов", "ошибок в отчётах", "предупреждений"):
         table.add_column(column, justify="right" if column != "состояние" else "left")
     for status, word in (("done", "обработано"), ("skipped", "пропущено (без изменений)"),
-                         ("failed", "не прочитано")):
+                         ("duplicate", "дубликаты (то же содержимое)"), ("failed", "не прочитано")):
         group = [o for o in result.outcomes if o.status == status]
         table.add_row(word, str(len(group)), str(sum(o.errors for o in group)),
                       str(sum(o.warnings for o in group)))

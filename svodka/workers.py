@@ -157,27 +157,29 @@ def run_limited(
     running: list[_Job[Item]] = []
     results: dict[int, Result] = {}
 
-    def finish(job: _Job[Item], result: Result) -> None:
-        running.remove(job)
-        results[job.index] = result
-        if on_result:
-            on_result(result)
+    def refill() -> None:
+        while pending and len(running) < max(1, jobs):
+            index, item = pending.popleft()
+            running.append(_start(ctx, index, item, fn, limits))
 
     try:
         while pending or running:
-            while pending and len(running) < max(1, jobs):
-                index, item = pending.popleft()
-                running.append(_start(ctx, index, item, fn, limits))
+            refill()
             _wait(running)
             now = time.monotonic()
+            arrived: list[Result] = []
             for job in list(running):
                 outcome = _collect(job, limits, now)
                 if outcome is None:
                     continue
-                if isinstance(outcome, Failure):
-                    finish(job, failed(job.item, outcome))
-                else:
-                    finish(job, outcome[0])
+                running.remove(job)
+                result = failed(job.item, outcome) if isinstance(outcome, Failure) else outcome[0]
+                results[job.index] = result
+                arrived.append(result)
+            refill()  # the next files start before the caller's work on these results
+            for result in arrived:
+                if on_result:
+                    on_result(result)
     finally:
         for job in running:
             _kill(job)

@@ -106,3 +106,24 @@ def test_killed_run_resumes_without_duplicates_or_partial_files(tmp_path: Path) 
     assert {k: v for k, v in _files(out).items() if k != "manifest.json"} == {
         k: v for k, v in _files(fresh).items() if k != "manifest.json"
     }
+
+
+def test_identical_files_are_read_once_and_reported_as_duplicates(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "z-копии").mkdir(parents=True)
+    deck = RAW / "smolensk-2017-deck.pptx"
+    shutil.copy(deck, inbox / "a.pptx")
+    shutil.copy(deck, inbox / "z-копии" / "копия.pptx")
+    (inbox / "b.pdf").write_bytes((RAW / "smolensk-2017-deck.pdf").read_bytes())
+    out = tmp_path / "out"
+    for status in ("done", "skipped"):  # the first run, then an unchanged re-run
+        result = run_batch([inbox], out)
+        by_name = {Path(o.path).name: o for o in result.outcomes}
+        assert by_name["a.pptx"].status == by_name["b.pdf"].status == status
+        copy = by_name["копия.pptx"]
+        assert copy.status == "duplicate" and result.ok
+        assert copy.reason is not None and copy.reason.endswith(str(inbox / "a.pptx"))
+        with (out / "cells.csv").open(encoding="utf-8-sig", newline="") as fh:
+            documents = {row["document"] for row in csv.DictReader(fh)}
+        assert {Path(d).name for d in documents} == {"a.pptx", "b.pdf"}
+        assert _store_counts(out)["documents"] == 2

@@ -205,3 +205,32 @@ def test_batch_store_into_postgres(tmp_path: Path, postgres_url: str) -> None:
                            [tricky])[0][0].startswith("=HYPERLINK")  # data, not neutralised
         assert store.query("SELECT expected FROM findings WHERE sha256 = ?",
                            [tricky]) == [(Decimal("4459.3"),)]
+
+
+def test_parquet_in_several_row_groups_equals_one_table(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streaming writer flushes a row group every ROW_GROUP cells: same rows, in order."""
+    import export.parquet as parquet_module
+
+    reports = corpus_reports()
+    whole = tmp_path / "whole.parquet"
+    write_cells_parquet(reports, whole)
+    monkeypatch.setattr(parquet_module, "ROW_GROUP", 50)
+    parts = tmp_path / "parts.parquet"
+    write_cells_parquet(reports, parts)
+    assert pq.ParquetFile(parts).metadata.num_row_groups > 3
+    assert pq.ParquetFile(whole).metadata.num_row_groups == 1
+    assert pq.read_table(parts).equals(pq.read_table(whole))
+
+
+def test_failed_batch_leaves_every_earlier_output_as_it_was(tmp_path: Path) -> None:
+    """An error in the middle of the streaming pass (here: a report.json gone bad) changes
+    none of the batch files: each replaces its old version only when all went well."""
+    out, _, outcomes = _batch(tmp_path, "default")
+    names = ("cells.csv", "findings.csv", "cells.parquet", "svodka.xlsx", "datapackage.json")
+    before = {n: (out / n).read_bytes() for n in names}
+    (Path(outcomes[-1].out_dir or "") / "report.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError):
+        outcomes_to_batch_outputs(outcomes, out, DIALECTS["excel-ru"])
+    assert {n: (out / n).read_bytes() for n in names} == before
+    assert not list(out.glob(".*.tmp")) and not list(out.glob("tmp*"))

@@ -7,7 +7,6 @@ measure and source it names.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from normalize.codes import parse_code
@@ -16,6 +15,7 @@ from normalize.numbers import looks_like_number
 from normalize.vocab import (
     BREAKDOWN,
     CODE_HEADER,
+    IDENTIFIER_HEADER,
     LABEL_HEADER,
     match_header_unit,
     match_measure,
@@ -49,7 +49,6 @@ class Layout:
         return tuple(v.path for v in self.values) + self.text_paths
 
 
-CODE_WORD = re.compile(r"^\s*код\b", re.I)
 
 
 def _texts(row: list[GridCell]) -> list[str]:
@@ -141,7 +140,7 @@ def grid_to_layout(grid: Grid, n_header: int | None = None) -> Layout:
         if c in (code_col, label_col):
             continue
         filled, numeric, _, _ = stats[c]
-        names_code = any(CODE_WORD.match(p) for p in paths[c])  # "Код дохода …": codes, not sums
+        names_code = any(IDENTIFIER_HEADER.match(p) for p in paths[c])  # codes, not sums
         if names_code or (filled and numeric * 2 < filled and not _names_value(paths[c])):
             layout.text_cols.append(c)
             layout.text_paths += (paths[c],)

@@ -10,7 +10,7 @@ from normalize.columns import Layout, ValueColumn
 from normalize.labels import clean_label
 from normalize.numbers import parse_number
 from normalize.vocab import BREAKDOWN, MONEY_LABEL, PERCENT_LABEL, TOTAL_LABEL
-from schemas import Cell, GridCell, Row, Status, TableKind, Unit
+from schemas import Cell, GridCell, Row, Status, TableKind, TextCell, Unit
 
 LINE_CODE = re.compile(r"^\s*\d{1,4}\s*$")
 
@@ -30,9 +30,11 @@ def _row_code_and_label(cells: list[GridCell], layout: Layout) -> tuple[str | No
         and cells[layout.code_col].origin == cells[layout.label_col].origin
     ):
         code_text = ""  # one merged cell over the code and label columns (ИТОГО)
-    label_parts = [cells[layout.label_col].text] if layout.label_col is not None else []
-    label_parts += [cells[c].text for c in layout.text_cols if c < len(cells)]
-    label = clean_label("\n".join(p for p in label_parts if p.strip()))
+    if layout.label_col is not None:
+        label = clean_label(cells[layout.label_col].text)
+    else:  # no label column: the text columns are all the label there is
+        label = clean_label("\n".join(cells[c].text for c in layout.text_cols
+                                      if c < len(cells) and cells[c].text.strip()))
     code = parse_code(code_text) if code_text.strip() else None
     if code is not None:
         return code.canonical, label
@@ -89,7 +91,22 @@ def grid_row_to_row(cells: list[GridCell], r: int, layout: Layout, ctx: RowConte
         if not label or BREAKDOWN.match(label):
             return None
     is_total = code is None and bool(TOTAL_LABEL.match(label)) and has_values
-    return Row(code=code, label=label, parent=_parent(code), is_total=is_total, cells=values)
+    return Row(code=code, label=label, parent=_parent(code), is_total=is_total, cells=values,
+               attributes=_attributes(cells, layout))
+
+
+def _attributes(cells: list[GridCell], layout: Layout) -> list[TextCell]:
+    """The text columns beside the label (none when they make the label: no label column)."""
+    if layout.label_col is None:
+        return []
+    out = []
+    for c, path in zip(layout.text_cols, layout.text_paths, strict=True):
+        if c >= len(cells):
+            continue
+        text = clean_label(cells[c].text)
+        if text:
+            out.append(TextCell(column=list(path), text=text, page=cells[c].page))
+    return out
 
 
 def _parent(code: str | None) -> str | None:

@@ -31,6 +31,9 @@ MEASURE_PATTERNS: tuple[tuple[Measure, re.Pattern[str]], ...] = (
 )
 
 CODE_HEADER = re.compile(r"^\s*(№|n\b|n\s*п/п|№\s*п/п|код)", re.I)
+# a column of identifiers, not amounts, although they are digits: "Код дохода", "Символ"
+# (line symbols of Belarusian and bank forms), "Шифр"
+IDENTIFIER_HEADER = re.compile(r"^\s*(код|символ|шифр)\b", re.I)
 LABEL_HEADER = re.compile(r"наименовани|направлени|мероприяти|показател|статья|вид", re.I)
 BREAKDOWN = re.compile(r"^\s*в\s+т(ом)?\.?\s*ч(исле)?\.?", re.I)
 TOTAL_LABEL = re.compile(r"^\s*(итого|всего)\b", re.I)

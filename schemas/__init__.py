@@ -21,6 +21,7 @@ from schemas.report import (
     Status,
     Table,
     TableKind,
+    TextCell,
     Unit,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "Source",
     "Status",
     "Table",
+    "TextCell",
     "TableKind",
     "TextLine",
     "Unit",

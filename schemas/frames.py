@@ -71,7 +71,8 @@ def _column_key(cell: Cell) -> tuple[tuple[str, ...], str | None, str | None]:
 
 
 def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows laid out like the report: code, label, then one column per value column.
+    """Header and rows laid out like the report: code, label, the other text columns, then
+    one column per value column.
 
     A column is keyed by header path, measure and source together, so two columns that
     print the same words are never folded into one.
@@ -84,11 +85,19 @@ def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
                 title = column_title(cell)
                 taken = sum(1 for t in keys.values() if t == title or t.startswith(title + " ("))
                 keys[key] = title if not taken else f"{title} ({taken + 1})"
+    texts: list[tuple[str, ...]] = []  # the text columns beside the label, in order
+    for row in table.rows:
+        for a in row.attributes:
+            if tuple(a.column) not in texts:
+                texts.append(tuple(a.column))
     body = []
     for row in table.rows:
         by_key = {_column_key(c): c.value if c.value is not None else c.raw for c in row.cells}
-        body.append([row.code, row.label, *[by_key.get(k) for k in keys]])
-    return ["code", "label", *keys.values()], body
+        by_text = {tuple(a.column): a.text for a in row.attributes}
+        body.append([row.code, row.label, *[by_text.get(t) for t in texts],
+                     *[by_key.get(k) for k in keys]])
+    titles = [path_title(list(t)) or "текст" for t in texts]
+    return ["code", "label", *titles, *keys.values()], body
 
 
 def table_to_frame(table: Table) -> pd.DataFrame:

@@ -108,12 +108,27 @@ class Cell(_Model):
     )
 
 
+class TextCell(_Model):
+    """A cell of a text column that is neither the code nor the label: a line symbol
+    ("Символ"), a note reference ("Пункт примечаний"), a classification code ("Код
+    дохода по бюджетной классификации")."""
+
+    column: list[str] = Field(default_factory=list, description="header path, top to bottom")
+    text: str = ""
+    page: int | None = None
+
+
 class Row(_Model):
     code: str | None = None
     label: str = ""
     parent: str | None = None
     is_total: bool = False
     cells: list[Cell] = Field(default_factory=list)
+    attributes: list[TextCell] = Field(
+        default_factory=list,
+        description="the row's other text columns, kept apart from the label (which holds "
+        "them only when the table has no label column)",
+    )
 
 
 class Table(_Model):

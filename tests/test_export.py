@@ -234,3 +234,19 @@ def test_failed_batch_leaves_every_earlier_output_as_it_was(tmp_path: Path) -> N
         outcomes_to_batch_outputs(outcomes, out, DIALECTS["excel-ru"])
     assert {n: (out / n).read_bytes() for n in names} == before
     assert not list(out.glob(".*.tmp")) and not list(out.glob("tmp*"))
+
+
+def test_wide_table_has_the_text_columns_after_the_label() -> None:
+    from schemas import TextCell
+    from schemas.frames import table_to_wide_records
+
+    cell = Cell(column=["2021 год"], value=Decimal("328699"), raw="328 699")
+    rows = [Row(code="1", label="Процентные доходы", cells=[cell],
+                attributes=[TextCell(column=["Символ"], text="2011"),
+                            TextCell(column=["Пункт примечаний"], text="4.20.")]),
+            Row(code="2", label="Прочие", cells=[cell.model_copy()],
+                attributes=[TextCell(column=["Пункт примечаний"], text="4.27.")])]
+    header, body = table_to_wide_records(Table(id="t1", rows=rows))
+    assert header == ["code", "label", "Символ", "Пункт примечаний", "2021 год"]
+    assert body == [["1", "Процентные доходы", "2011", "4.20.", Decimal("328699")],
+                    ["2", "Прочие", None, "4.27.", Decimal("328699")]]

@@ -35,6 +35,10 @@ def test_budget_execution_0503317_every_number_parsed_sections_apart() -> None:
     fact = next(c for c in revenue.rows[0].cells if c.measure is Measure.FACT)
     assert fact.column[0] == "Исполнено"
     assert any(f.rule == "header_not_recognised" for f in report.findings)
+    # the budget classification code is a column of its own, not part of the label
+    taxes = next(r for r in revenue.rows if r.label == "НАЛОГОВЫЕ И НЕНАЛОГОВЫЕ ДОХОДЫ")
+    assert [(a.column, a.text) for a in taxes.attributes] == [
+        (["Код дохода по бюджетной классификации"], "000 1000000000 0000 000")]
 
 
 def test_budget_forecast_years_as_columns_mixed_decimal_marks() -> None:
@@ -45,3 +49,24 @@ def test_budget_forecast_years_as_columns_mixed_decimal_marks() -> None:
     assert values[("Доходы", "2020 год")] == Decimal("361011.4")
     assert values[("Профицит (+), дефицит (-)", "2020 год")] == Decimal("-10190.0")
     assert all(c.status is Status.NUMBER for r in table.rows for c in r.cells)
+
+
+def test_scanned_income_statement_read_by_ocr() -> None:
+    """A scan with a stamp and signatures: line symbols and note references are text
+    columns apart from the label, the two year columns numbers, brackets negative."""
+    report = _read("scan-income-statement-2021.pdf")
+    assert report.status == "success" and len(report.tables) == 1
+    table = report.tables[0]
+    assert table.engine == "ocr" and len(table.rows) >= 19
+    rows = {r.label: r for r in table.rows}
+    interest = rows["Процентные доходы"]
+    assert {tuple(a.column): a.text for a in interest.attributes} == {
+        ("Символ",): "2011", ("Пункт примечаний",): "4.20."}
+    values = {(r.label, c.column[0]): c.value for r in table.rows for c in r.cells}
+    assert {c.column[0] for r in table.rows for c in r.cells} == {"2021 год", "2020 год"}
+    assert values[("Процентные доходы", "2021 год")] == Decimal("328699")
+    assert values[("Прибыль (убыток) до налогообложения", "2020 год")] == Decimal("62813")
+    assert values[("Чистый доход по операциям с ценными бумагами", "2021 год")] == -3235
+    assert values[("Базовая прибыль на простую акцию", "2021 год")] == Decimal("0.1032")
+    statuses = {c.status for r in table.rows for c in r.cells}
+    assert statuses <= {Status.NUMBER, Status.DASH}

@@ -4,8 +4,10 @@
     open_store("postgresql://user@host/db")     # a PostgreSQL server
 
 Tables (one DDL for both engines, see ``TABLES``): ``documents`` (key sha256),
-``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index), ``cells``
-(sha256, table_id, row_index, cell_index), ``findings`` (sha256, finding_index).
+``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index),
+``row_attributes`` (the rows' other text columns: sha256, table_id, row_index,
+attribute_index), ``cells`` (sha256, table_id, row_index, cell_index), ``findings``
+(sha256, finding_index).
 Amounts are NUMERIC(38, 6) (``export.records``), codes TEXT, ``imported_at`` a UTC
 TIMESTAMP.  There are no foreign keys: DuckDB cannot delete a referenced row
 and re-insert it in one transaction; ``replace_document`` keeps the tables
@@ -85,6 +87,12 @@ ROWS = TableSpec("rows", (
     _c("is_total", "BOOLEAN", True),
 ), key=("sha256", "table_id", "row_index"), indexes=(("code",),))  # fmt: skip
 
+ROW_ATTRIBUTES = TableSpec("row_attributes", (
+    _c("sha256", not_null=True), _c("table_id", not_null=True),
+    _c("row_index", "INTEGER", True), _c("attribute_index", "INTEGER", True),
+    _c("header", not_null=True), _c("text", not_null=True), _c("page", "INTEGER"),
+), key=("sha256", "table_id", "row_index", "attribute_index"))  # fmt: skip
+
 CELLS = TableSpec("cells", (
     _c("sha256", not_null=True), _c("table_id", not_null=True),
     _c("row_index", "INTEGER", True), _c("cell_index", "INTEGER", True),
@@ -101,7 +109,7 @@ FINDINGS = TableSpec("findings", (
     _c("message", not_null=True), _c("page", "INTEGER"),
 ), key=("sha256", "finding_index"), indexes=(("rule",), ("severity",)))  # fmt: skip
 
-TABLES: tuple[TableSpec, ...] = (DOCUMENTS, TABLES_, ROWS, CELLS, FINDINGS)
+TABLES: tuple[TableSpec, ...] = (DOCUMENTS, TABLES_, ROWS, ROW_ATTRIBUTES, CELLS, FINDINGS)
 
 HEADER_SEPARATOR = " / "
 
@@ -128,6 +136,9 @@ def report_records(report: Report, imported_at: dt.datetime) -> dict[str, list[t
         ))  # fmt: skip
         for ri, row in enumerate(table.rows):
             out["rows"].append((sha, table.id, ri, row.code, row.label, row.parent, row.is_total))
+            for ai, a in enumerate(row.attributes):
+                out["row_attributes"].append((sha, table.id, ri, ai,
+                                              HEADER_SEPARATOR.join(a.column), a.text, a.page))
             for ci, cell in enumerate(row.cells):
                 out["cells"].append((
                     sha, table.id, ri, ci, row.code, row.parent, row.label,

@@ -195,7 +195,7 @@ def test_batch_store_holds_every_document_once(tmp_path: Path) -> None:
 def test_batch_store_into_postgres(tmp_path: Path, postgres_url: str) -> None:
     with open_store(postgres_url) as store:
         store.execute("DELETE FROM documents")
-        for table in ("tables", "rows", "cells", "findings"):
+        for table in ("tables", "rows", "row_attributes", "cells", "findings"):
             store.execute(f"DELETE FROM {table}")
     _, reports, _ = _batch(tmp_path, "default", db=postgres_url)
     with open_store(postgres_url) as store:

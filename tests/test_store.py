@@ -77,6 +77,8 @@ def _expected_counts(reports: list[Report]) -> dict[str, int]:
         "documents": len(reports),
         "tables": sum(len(r.tables) for r in reports),
         "rows": sum(len(t.rows) for r in reports for t in r.tables),
+        "row_attributes": sum(len(row.attributes) for r in reports for t in r.tables
+                              for row in t.rows),
         "cells": sum(len(row.cells) for r in reports for t in r.tables for row in t.rows),
         "findings": sum(len(r.findings) for r in reports),
     }
@@ -181,3 +183,20 @@ def _reset(url: str) -> None:
     with open_store(url) as store:
         for spec in TABLES:
             store.execute(f"DELETE FROM {spec.name}")
+
+
+def test_row_attributes_are_stored_beside_their_rows(tmp_path: Path) -> None:
+    from schemas import Document, Row, Table, TextCell
+
+    row = Row(code="1", label="Процентные доходы",
+              attributes=[TextCell(column=["Символ"], text="2011", page=1),
+                          TextCell(column=["Пункт", "примечаний"], text="4.20.", page=1)])
+    report = Report(document=Document(path="x.pdf", sha256="cd" * 32, format="pdf", pages=1),
+                    tables=[Table(id="t1", rows=[row])])
+    with open_store(tmp_path / "s.duckdb") as store:
+        store.replace_document(report)
+        store.replace_document(report)  # replaced, not doubled
+        got = store.query("SELECT r.label, a.header, a.text FROM rows r JOIN row_attributes a"
+                          " USING (sha256, table_id, row_index) ORDER BY a.attribute_index")
+    assert got == [("Процентные доходы", "Символ", "2011"),
+                   ("Процентные доходы", "Пункт / примечаний", "4.20.")]

@@ -70,7 +70,8 @@ class _Sheet:
 
     name: str
     table: Table
-    titles: list[str]
+    texts: list[tuple[str, ...]]  # the text columns beside the label (row attributes)
+    titles: list[str]  # the value columns
     cells: dict[CellKey, Coordinate]
     marked: dict[Coordinate, list[Finding]] = field(default_factory=dict)
 
@@ -123,22 +124,27 @@ def _sheet_name(report: Report, table: Table, used: set[str]) -> str:
 
 def _layout(name: str, table: Table) -> _Sheet:
     """Column titles and the coordinate of every cell of ``table`` on its sheet."""
+    texts: list[tuple[str, ...]] = []
     titles: list[str] = []
     for row in table.rows:
+        for a in row.attributes:
+            if tuple(a.column) not in texts:
+                texts.append(tuple(a.column))
         for c in row.cells:
             if (t := _column_title(c)) not in titles:
                 titles.append(t)
     cells: dict[CellKey, Coordinate] = {}
+    first = 3 + len(texts)
     for i, row in enumerate(table.rows):
         for c in row.cells:
-            where = (HEADER_ROW + 1 + i, 3 + titles.index(_column_title(c)))
+            where = (HEADER_ROW + 1 + i, first + titles.index(_column_title(c)))
             key = (row.code, c.measure.value if c.measure else None,
                    c.source.value if c.source else None)
             if row.code is None and row.is_total:
                 cells[key] = where  # a finding without a code names the total row
             else:
                 cells.setdefault(key, where)
-    return _Sheet(name, table, titles, cells)
+    return _Sheet(name, table, texts, titles, cells)
 
 
 def _locate(sheet: _Sheet, f: Finding) -> Coordinate | None:
@@ -172,7 +178,8 @@ def _write_table_sheet(ws: Any, report: Report, sheet: _Sheet) -> None:
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
     for letter, width in (("A", 9), ("B", 60)):
         ws.column_dimensions[letter].width = width
-    for col in range(3, 3 + len(sheet.titles)):
+    first = 3 + len(sheet.texts)
+    for col in range(3, first + len(sheet.titles)):
         ws.column_dimensions[get_column_letter(col)].width = 16
     path = _cell(ws, 1, 1, report.document.path)
     path.font = BOLD
@@ -185,7 +192,8 @@ def _write_table_sheet(ws: Any, report: Report, sheet: _Sheet) -> None:
     ws.append([_cell(ws, 2, 1, title)])
     ws.append([])
     header = []
-    for col, name in enumerate(["Код", "Наименование", *sheet.titles], start=1):
+    texts = [path_title(list(t)) or "текст" for t in sheet.texts]
+    for col, name in enumerate(["Код", "Наименование", *texts, *sheet.titles], start=1):
         cell = _cell(ws, HEADER_ROW, col, name)
         cell.font = BOLD
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -197,9 +205,12 @@ def _write_table_sheet(ws: Any, report: Report, sheet: _Sheet) -> None:
         if row.is_total:
             label.font = BOLD
         line: list[XlCell | None] = [_cell(ws, r, 1, row.code, as_text=True), label]
-        line += [None] * len(sheet.titles)
+        line += [None] * (len(sheet.texts) + len(sheet.titles))
+        for a in row.attributes:
+            col = 3 + sheet.texts.index(tuple(a.column))
+            line[col - 1] = _cell(ws, r, col, a.text, as_text=True)
         for c in row.cells:
-            col = 3 + sheet.titles.index(_column_title(c))
+            col = first + sheet.titles.index(_column_title(c))
             value: Any = c.value if c.value is not None else (c.raw or None)
             xl = _cell(ws, r, col, value)  # two cells under one title: the last is shown
             if isinstance(value, Decimal):

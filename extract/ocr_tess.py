@@ -38,8 +38,11 @@ ROW_ITEMS = 6
 ROW_GAP = 90
 MAX_STRIP = 12000
 """Pixels: a strip taller than this is split (tesseract slows down on huge images)."""
-MIN_STRIP = 2500
-"""Pixels: less than this per process is not worth starting another tesseract."""
+LINE = 45
+"""Pixels: about one text line of a cell at 300 dpi (line pitch)."""
+MIN_WORK = 20 * 1000
+"""Less work than this (``_cost``: px of text line, about 20 lines of a wide cell) is
+not worth starting a second tesseract."""
 TIMEOUT = 300
 
 
@@ -107,20 +110,29 @@ def ocr_crops(
 
 
 def _chunks(order: list[int], crops: Sequence[Gray], jobs: int, per_line: int) -> list[list[int]]:
-    """Split the crops into about equal strips: at least one per job, none over MAX_STRIP."""
-    heights = [(crops[i].shape[0] + GAP) / per_line for i in order]
-    total = sum(heights)
-    wanted = max(min(jobs, int(total // MIN_STRIP)), int(-(-total // MAX_STRIP)))
+    """Split the crops into strips of about equal work: one per job (one in all when
+    the work is small), more when a strip would grow over MAX_STRIP."""
+    costs = [_cost(crops[i]) / per_line for i in order]
+    height = sum((crops[i].shape[0] + GAP) / per_line for i in order)
+    total = sum(costs)
+    wanted = max(jobs if total >= MIN_WORK else 1, int(-(-height // MAX_STRIP)))
     n = max(1, min(len(order), wanted))
     target = total / n
     chunks: list[list[int]] = [[]]
-    height = 0.0
-    for i, h in zip(order, heights, strict=True):
-        if chunks[-1] and height + h / 2 > target * len(chunks) and len(chunks) < n:
+    done = 0.0
+    for i, c in zip(order, costs, strict=True):
+        if chunks[-1] and done + c / 2 > target * len(chunks) and len(chunks) < n:
             chunks.append([])
         chunks[-1].append(i)
-        height += h
+        done += c
     return chunks
+
+
+def _cost(crop: Gray) -> float:
+    """Tesseract's work on a crop: its recogniser runs along each text line, so the work
+    grows with the crop's width times its number of lines (about LINE px each)."""
+    height, width = crop.shape
+    return float(width * max(1.0, height / LINE))
 
 
 Place = tuple[int, int, int, int]

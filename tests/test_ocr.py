@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from extract.ocr import _is_dash, clean_cell_text, regroup_digits
-from extract.ocr_image import estimate_skew, find_tables, line_masks, rotate
-from extract.ocr_tess import parse_tsv, tesseract_available
+from extract.ocr import _is_dash, _may_be_number, clean_cell_text, regroup_digits
+from extract.ocr_image import _boxes, estimate_skew, find_tables, line_masks, remove_specks, rotate
+from extract.ocr_tess import _chunks, parse_tsv, tesseract_available
 from extract.pdf import pdf_to_raw
 from schemas.grid import RawDocument
 from tests.conftest import CORPUS, REALDOCS, score_module
@@ -64,10 +64,50 @@ def test_skew_is_found_and_undone() -> None:
         ("( 3 235 )", "number", "(3 235)"),
         ("9, 1.", "code", "9.1."),
         ("План", None, "План"),
+        ("кластеров {14 субъектов МСП}", None, "кластеров (14 субъектов МСП)"),
     ],
 )
 def test_clean_cell_text(text: str, kind: str | None, want: str) -> None:
     assert clean_cell_text(text, kind) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [("Е", True), ("к]", True), ("[е)", True), ("1 5О6", True), ("ФБ", False), ("Итого", False)],
+)
+def test_short_misreadings_are_read_again_as_numbers(text: str, want: bool) -> None:
+    assert _may_be_number(text) is want
+
+
+def test_boxes_match_opencv_statistics() -> None:
+    hmask, vmask = line_masks(255 - ruled_image())
+    for mask in (hmask, vmask, hmask | vmask):
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        got_labels, boxes = _boxes(mask)
+        assert boxes == [tuple(int(v) for v in stats[i, :4]) for i in range(1, n)]
+        assert (got_labels == labels).all()
+    assert _boxes(np.zeros((5, 5), dtype=np.uint8))[1] == []
+
+
+def test_specks_are_removed_and_glyphs_kept() -> None:
+    ink = np.zeros((40, 40), dtype=np.uint8)
+    ink[5:15, 5:15] = 255  # a glyph, 100 px
+    ink[30:32, 30:33] = 255  # a speck, 6 px
+    out = remove_specks(ink)
+    assert out[5:15, 5:15].all() and not out[30:32, 30:33].any()
+
+
+def test_strips_share_the_work_not_the_height() -> None:
+    wide = [np.full((90, 1300), 255, dtype=np.uint8)] * 6  # two-line labels
+    narrow = [np.full((30, 150), 255, dtype=np.uint8)] * 150  # numbers
+    crops = [*wide, *narrow]
+    chunks = _chunks(list(range(len(crops))), crops, jobs=2, per_line=1)
+    work = [
+        sum(c.shape[1] * max(1.0, c.shape[0] / 45) for c in (crops[i] for i in k)) for k in chunks
+    ]
+    assert len(chunks) == 2 and max(work) < 1.2 * min(work)
+    few = _chunks(list(range(4)), narrow, jobs=2, per_line=1)
+    assert len(few) == 1  # too little work for a second tesseract
 
 
 def test_regroup_digits() -> None:

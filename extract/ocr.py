@@ -2,8 +2,8 @@
 
 The flow, top to bottom::
 
-    ocr_pdf_page          render the page (pdfplumber → pypdfium2, ~300 dpi)
-      ocr_image_page
+    render_page           the page as an image (pdfplumber → pypdfium2, ~300 dpi)
+    ocr_image_page        (extract.pdf runs it for two pages at once, in threads)
         prepare_page      deskew, binarise, ruling lines, table cells      (ocr_image)
         cell_crop         each cell's ink, inset from its rules, trimmed
         ocr_crops         pass 1: every cell, Russian + English            (ocr_tess)
@@ -69,7 +69,7 @@ LOOKALIKES = str.maketrans("оОoODЗзбIl|", "00000336111")
 BRACES = str.maketrans("{}", "()")
 """Tesseract reads round brackets as braces, which these reports do not print."""
 
-__all__ = ["OcrPage", "ocr_available", "ocr_image_page", "ocr_pdf_page"]
+__all__ = ["OcrPage", "ocr_available", "ocr_image_page", "render_page"]
 
 
 @dataclass
@@ -84,10 +84,9 @@ def ocr_available() -> bool:
     return tesseract_available()
 
 
-def ocr_pdf_page(page: Any, page_no: int) -> OcrPage:
-    """Render a pdfplumber page and read it."""
-    image = page.to_image(resolution=DPI).original
-    return ocr_image_page(image, page_no, scale=DPI / 72)
+def render_page(page: Any) -> tuple[Image.Image, float]:
+    """A pdfplumber page as an image at ``DPI``, and its scale in pixels per point."""
+    return page.to_image(resolution=DPI).original, DPI / 72
 
 
 def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:

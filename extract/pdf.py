@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ from extract.pdf_words import lines_to_word_grids
 from schemas.errors import SvodkaError
 from schemas.grid import Grid, Problem, RawDocument, TextLine
 
+OCR_AHEAD = 2  # scanned pages OCR'd at once (each also runs Tesseract on 2 cores)
+
 
 @dataclass
 class PageResult:
@@ -70,7 +73,7 @@ def pdf_to_raw(path: Path, *, password: str | None = None) -> RawDocument:
     with open_pdf(path, password) as (pdf, problems):
         doc.problems += problems
         doc.pages = len(pdf.pages)
-        results = [page_to_result(pdf, i) for i in range(doc.pages)]
+        results = pages_to_results(pdf, doc.pages)
     for r in results:
         doc.grids += r.grids
         doc.lines += r.lines
@@ -191,29 +194,49 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
-def page_to_result(pdf: Any, index: int) -> PageResult:
-    """Read one page and close it, so memory stays flat on long documents."""
+def pages_to_results(pdf: Any, n_pages: int) -> list[PageResult]:
+    """Every page, in order.  A scanned page is rendered here and OCR'd in a background
+    thread while the next pages are read (at most ``OCR_AHEAD`` pages in flight, so at
+    most that many page images are held): one page's image preparation and layout work
+    overlaps another's Tesseract runs."""
+    results: list[PageResult | Future[PageResult]] = []
+    with ThreadPoolExecutor(max_workers=OCR_AHEAD) as pool:
+        for index in range(n_pages):
+            results.append(page_to_result(pdf, index, pool))
+            busy = [r for r in results if isinstance(r, Future) and not r.done()]
+            if len(busy) >= OCR_AHEAD:
+                wait(busy, return_when=FIRST_COMPLETED)
+        return [r.result() if isinstance(r, Future) else r for r in results]
+
+
+def page_to_result(pdf: Any, index: int,
+                   pool: ThreadPoolExecutor | None = None) -> PageResult | Future[PageResult]:
+    """Read one page and close it, so memory stays flat on long documents; a scanned page
+    with ``pool`` gives the future of its OCR."""
     page = pdf.pages[index]
     page_no = index + 1
     try:
-        return _read_page(page, page_no)
+        return _read_page(page, page_no, pool)
     except MemoryError:
         raise  # past the worker's memory limit: the whole file fails (E_MEMORY)
     except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
-        if _caused_by(exc, MemoryError):  # pdfplumber wraps it in PdfminerException
-            raise MemoryError(_why(exc)) from exc
-        message = f"страница не прочитана: {_why(exc)}"
-        return PageResult(
-            problems=[Problem(code="E_PAGE_UNREADABLE", message=message, page=page_no)]
-        )
+        return _unreadable_page(exc, page_no)
     finally:
         page.close()
 
 
-def _read_page(page: Any, page_no: int) -> PageResult:
+def _unreadable_page(exc: Exception, page_no: int) -> PageResult:
+    if _caused_by(exc, MemoryError):  # pdfplumber wraps it in PdfminerException
+        raise MemoryError(_why(exc)) from exc
+    message = f"страница не прочитана: {_why(exc)}"
+    return PageResult(problems=[Problem(code="E_PAGE_UNREADABLE", message=message, page=page_no)])
+
+
+def _read_page(page: Any, page_no: int,
+               pool: ThreadPoolExecutor | None = None) -> PageResult | Future[PageResult]:
     glyphs = page_to_glyphs(page)
     if not any(g.text.strip() for g in glyphs):
-        return _read_image_page(page, page_no)
+        return _read_image_page(page, page_no, pool)
     size = (float(page.width), float(page.height))
     rules = page_rules(page)
     grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
@@ -229,9 +252,10 @@ def _read_page(page: Any, page_no: int) -> PageResult:
     return PageResult(grids=grids, lines=text, problems=problems)
 
 
-def _read_image_page(page: Any, page_no: int) -> PageResult:
+def _read_image_page(page: Any, page_no: int,
+                     pool: ThreadPoolExecutor | None) -> PageResult | Future[PageResult]:
     """A page without a text layer: OCR it when Tesseract is installed (``extract.ocr``)."""
-    from extract.ocr import ocr_available, ocr_pdf_page
+    from extract.ocr import ocr_available, render_page
 
     if not ocr_available():
         message = (
@@ -240,7 +264,21 @@ def _read_image_page(page: Any, page_no: int) -> PageResult:
         )
         problem = Problem(code="E_NO_TEXT_LAYER", message=message, page=page_no)
         return PageResult(problems=[problem], has_text=False)
-    ocr = ocr_pdf_page(page, page_no)
+    image, scale = render_page(page)  # pdfium/pdfplumber stay on this thread
+    if pool is None:
+        return _ocr_result(image, page_no, scale)
+    return pool.submit(_ocr_result, image, page_no, scale)
+
+
+def _ocr_result(image: Any, page_no: int, scale: float) -> PageResult:
+    from extract.ocr import ocr_image_page
+
+    try:
+        ocr = ocr_image_page(image, page_no, scale)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
+        return _unreadable_page(exc, page_no)
     confs = [c.confidence for g in ocr.grids for r in g.rows for c in r if c.confidence is not None]
     mean = f", средняя уверенность {sum(confs) / len(confs):.2f}" if confs else ""
     note = Problem(

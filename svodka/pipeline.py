@@ -13,10 +13,13 @@ by sha256 lets a re-run skip unchanged files.
 from __future__ import annotations
 
 import json
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
@@ -225,34 +228,51 @@ def outcome_to_batch(o: Outcome, batch: BatchWriter, out: Path, dialect: Dialect
 class _InPathOrder:
     """Feeds outcomes to the batch outputs in the order of the files, as they arrive from
     the workers (a few wait for a slow one), so the outputs are written while the workers
-    run and are the same whatever order the workers finish in.  The first error of the
-    outputs (e.g. the store) stops feeding them; ``close`` raises it."""
+    run and are the same whatever order the workers finish in.
+
+    The writing runs on a thread of its own: the loop that starts the next worker never
+    waits for it.  The first error of the outputs (e.g. the store) stops the writing and
+    is raised when the block ends; an exception in the block stops it after the current
+    document."""
 
     def __init__(self, files: list[Path], feed: Callable[[Outcome], None]) -> None:
         self._index = {str(f): i for i, f in enumerate(files)}
         self._feed = feed
         self._waiting: dict[int, Outcome] = {}
         self._next = 0
+        self._queue: queue.SimpleQueue[Outcome | None] = queue.SimpleQueue()
+        self._stopped = False
         self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, name="batch-outputs", daemon=True)
+
+    def __enter__(self) -> _InPathOrder:
+        self._thread.start()
+        return self
 
     def push(self, o: Outcome) -> None:
         self._waiting[self._index[o.path]] = o
         while self._next in self._waiting:
-            self._emit(self._waiting.pop(self._next))
+            self._queue.put(self._waiting.pop(self._next))
             self._next += 1
 
-    def _emit(self, o: Outcome) -> None:
-        if self.error is not None:
-            return
-        try:
-            self._feed(o)
-        except Exception as exc:  # noqa: BLE001 - raised by close, after the workers
-            self.error = exc
+    def _write(self) -> None:
+        while (o := self._queue.get()) is not None:
+            if self.error is not None or self._stopped:
+                continue
+            try:
+                self._feed(o)
+            except Exception as exc:  # noqa: BLE001 - raised when the block ends
+                self.error = exc
 
-    def close(self) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if et is not None:
+            self._stopped = True
         for i in sorted(self._waiting):  # files no outcome arrived for come last
-            self._emit(self._waiting.pop(i))
-        if self.error is not None:
+            self._queue.put(self._waiting.pop(i))
+        self._queue.put(None)
+        self._thread.join()
+        if et is None and self.error is not None:
             raise self.error
 
 
@@ -309,9 +329,11 @@ def run_batch(
         return result
     from export.batch import BatchWriter  # openpyxl, pyarrow, duckdb: only for a batch
 
-    with BatchWriter(out, DIALECTS[dialect], db) as batch:
-        ordered = _InPathOrder(
-            files, lambda o: outcome_to_batch(o, batch, out, DIALECTS[dialect]))
+    with (
+        BatchWriter(out, DIALECTS[dialect], db) as batch,
+        _InPathOrder(files, lambda o: outcome_to_batch(o, batch, out, DIALECTS[dialect]))
+        as ordered,
+    ):
         for o in known:
             ordered.push(o)
 
@@ -328,6 +350,5 @@ def run_batch(
             todo, _Task(out, dialect, password), _Task.failed, jobs=jobs,
             limits=Limits(timeout, memory_mb), on_result=journal,
         )
-        ordered.close()
     _save_manifest(out, result.outcomes, _batch_key(result.outcomes, dialect, db))
     return result

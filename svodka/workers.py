@@ -59,9 +59,20 @@ class Failure:
     reason: str
 
 
+# what the fork server imports once, so that every worker starts with the readers loaded
+PRELOAD = ["svodka.api", "extract.pdf", "extract.pptx", "extract.docx", "extract.xlsx"]
+
+
 def _context() -> Any:
-    """Fork where the platform has it (cheap: the libraries are already imported)."""
+    """A fork server where the platform has one: workers are forked from a small,
+    single-threaded process that has imported the readers once (cheap to fork, and safe:
+    the batch's parent runs threads and holds database connections, which a forked
+    child must not inherit).  Else fork, else spawn."""
     methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 

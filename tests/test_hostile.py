@@ -16,7 +16,9 @@ import re
 import shutil
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -291,13 +293,17 @@ def _fail(item: object, failure: Failure) -> str:
     return failure.code
 
 
+def _call(item: tuple[Callable[[Any], str], Any]) -> str:
+    return str(item[0](item[1]))
+
+
 def test_scheduler_limits_each_item_and_goes_on() -> None:
     items = [
         (_sleep, 0.1), (_sleep, 30), (_grab, 4096), (_grab, 8), (_die, signal.SIGSEGV),
         (_sleep, 0.2),
     ]
     start = time.monotonic()
-    got = run_limited(items, lambda it: it[0](it[1]), _fail, jobs=2,
+    got = run_limited(items, _call, _fail, jobs=2,
                       limits=Limits(timeout=3, memory_mb=1024))
     assert got == ["slept 0.1", "E_TIMEOUT", "E_MEMORY", f"got {8 << 20}", "E_CRASH",
                    "slept 0.2"]

@@ -736,11 +736,13 @@ def render(
         out += [
             f"## Batch: `svodka run` over {batches[0].docs} documents",
             "",
-            "The corpus text PDFs, PPTX and DOCX and raw/ copied in turn; "
+            "The corpus text PDFs, PPTX and DOCX and raw/ copied in turn, each copy made "
+            "unique (svodka reads identical files once); "
             "`run_batch(paths, out, jobs=N, force=True)` in its own interpreter; one worker "
-            "process per file. RSS sampled every 50 ms with psutil ('early'/'late': median "
-            "over 10–30 % / 70–90 % of the run for the parent, over the first / last tenth "
-            "of the workers).",
+            "process per file, forked from a fork server; the parent writes the batch "
+            "outputs (CSV, parquet, XLSX, Data Package, DuckDB) while the workers run. RSS "
+            "sampled every 50 ms with psutil ('early'/'late': median over 10–30 % / 70–90 % "
+            "of the run for the parent, over the first / last tenth of the workers).",
             "",
             "| jobs | documents | seconds | documents/s | scaling | parent peak MB | "
             "parent early → late MB | worker peak MB | worker median MB | "

@@ -7,8 +7,10 @@ dicts) and its rows in the store; then the caller drops it.  Memory therefore st
 however many documents a batch holds.
 
 Every file replaces its previous version atomically when the block ends without an error;
-on an error none of them changes.  The store is written document by document, each in one
-transaction (``Store.replace_document``).
+on an error none of them changes.  The store gets the documents in groups of
+``STORE_GROUP``, a group per transaction (``Store.replace_documents``): a document is
+never half written, and one that an interrupted batch did not store is stored by the
+next run (a skipped document is checked against the store).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from export.xlsx import WorkbookWriter
 from schemas import Report
 from schemas.frames import CELL_COLUMNS
 
+STORE_GROUP = 20  # documents per store transaction (each still all or nothing)
+
 
 class BatchWriter:
     """``with BatchWriter(out, dialect, db) as batch: batch.add(report, …)`` per document.
@@ -40,6 +44,7 @@ class BatchWriter:
         self._stack = contextlib.ExitStack()
         self._package = DataPackageWriter(dialect)
         self._workbook = WorkbookWriter()
+        self._to_store: list[Report] = []
 
     def __enter__(self) -> BatchWriter:
         stack, out = self._stack, self.out
@@ -68,12 +73,19 @@ class BatchWriter:
         if folder is not None:
             self._package.add_document(report, folder)
         if not (keep_stored and self._store.has_document(report.document.sha256)):
-            self._store.replace_document(report)
+            self._to_store.append(report)
+            if len(self._to_store) >= STORE_GROUP:
+                self._flush_store()
+
+    def _flush_store(self) -> None:
+        group, self._to_store = self._to_store, []
+        self._store.replace_documents(group)
 
     def _finish(self, et: type[BaseException] | None, ev: BaseException | None,
                 tb: TracebackType | None) -> bool:
         try:
             if et is None:
+                self._flush_store()
                 self._workbook.save(self.out / "svodka.xlsx")
                 self._package.write(self.out / "datapackage.json")
         finally:

@@ -130,28 +130,25 @@ def test_identical_files_are_read_once_and_reported_as_duplicates(tmp_path: Path
         assert _store_counts(out)["documents"] == 2
 
 
-def test_store_failure_mid_batch_is_raised_after_every_document_is_read(
+def test_store_failure_is_raised_after_every_document_is_read(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The batch outputs are written on a thread while the workers run; an error there
-    (here: the store refuses the second document) does not stop the reading, is raised at
-    the end, and leaves no batch file behind (each would have replaced its old version)."""
+    (here: the store refuses the documents) does not stop the reading, is raised at the
+    end, and leaves no batch file behind (each would have replaced its old version)."""
     from export.store import Store, StoreError
 
     inbox = _inbox(tmp_path, broken=False)
-    calls: list[str] = []
-    real = Store.replace_document
+    calls: list[int] = []
 
-    def flaky(self: Store, report: Any, imported_at: Any = None) -> None:
-        calls.append(report.document.path)
-        if len(calls) == 2:
-            raise StoreError("база недоступна")
-        real(self, report, imported_at)
+    def refuse(self: Store, reports: Any, imported_at: Any = None) -> None:
+        calls.append(len(reports))
+        raise StoreError("база недоступна")
 
-    monkeypatch.setattr(Store, "replace_document", flaky)
+    monkeypatch.setattr(Store, "replace_documents", refuse)
     out = tmp_path / "out"
     with pytest.raises(StoreError, match="база недоступна"):
         run_batch([inbox], out, jobs=2)
-    assert len(calls) == 2  # writing stopped at the error
+    assert calls == [len(list(inbox.iterdir()))]  # one group, tried once
     assert len(list(out.glob("*/report.json"))) == len(list(inbox.iterdir()))
     assert not [p for p in out.iterdir() if p.is_file() and p.suffix in (".csv", ".xlsx")]
     assert "batch" not in json.loads((out / "manifest.json").read_text(encoding="utf-8"))

@@ -200,3 +200,13 @@ def test_row_attributes_are_stored_beside_their_rows(tmp_path: Path) -> None:
                           " USING (sha256, table_id, row_index) ORDER BY a.attribute_index")
     assert got == [("Процентные доходы", "Символ", "2011"),
                    ("Процентные доходы", "Пункт / примечаний", "4.20.")]
+
+
+def test_replace_documents_in_one_group_equals_one_by_one(tmp_path: Path) -> None:
+    reports = corpus_reports()
+    with open_store(tmp_path / "one.duckdb") as one, open_store(tmp_path / "group.duckdb") as grp:
+        for r in reports:
+            one.replace_document(r)
+        grp.replace_documents([*reports, reports[0]])  # the same document twice: stored once
+        grp.replace_documents(reports[:2])  # replaced, not doubled
+        assert _counts(grp) == _counts(one) == _expected_counts(reports)

@@ -50,8 +50,9 @@ class BatchProgress:
         self.counts[o.status] += 1
         self.findings += o.errors + o.warnings
         extra = f" — {escape(o.reason)}" if o.reason else f" (ошибок: {o.errors})"
+        # one line per file, never wrapped inside a path: it stays findable and copyable
         self.progress.console.print(f"{MARKS[o.status]} {escape(o.path)}{extra}",
-                                    highlight=False)
+                                    highlight=False, soft_wrap=True)
         name = o.path if len(o.path) <= 40 else "…" + o.path[-39:]
         self.progress.update(self.task, advance=1, description=escape(name),
                              counts=self._counts())

@@ -78,3 +78,15 @@ def test_run_writes_outputs_and_skips_on_rerun(tmp_path: Path) -> None:
     assert "пропущено 3" in second.stdout
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_run_prints_each_file_on_one_line_however_long_its_path(tmp_path: Path) -> None:
+    """The per-file lines are never wrapped inside a path (it stays findable and copyable)."""
+    inbox = tmp_path / ("отчёты-" + "очень-длинное-имя-папки-" * 5)
+    inbox.mkdir()
+    deck = inbox / "smolensk-2017-deck.pptx"
+    deck.write_bytes((RAW / "smolensk-2017-deck.pptx").read_bytes())
+    result = runner.invoke(app, ["run", str(inbox), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("готово ") and str(deck) in line
+               for line in result.stdout.splitlines()), result.stdout

@@ -30,6 +30,7 @@ by tests: speed is a measurement, not a test.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -83,7 +84,7 @@ def _office_units(path: Path) -> int:
     import zipfile
 
     if path.suffix.lower() == ".docx":
-        known = json.loads(UNITS_FILE.read_text()) if UNITS_FILE.exists() else {}
+        known = _known_units()
         if str(path.resolve()) in known:
             return int(known[str(path.resolve())])
     with zipfile.ZipFile(path) as z:
@@ -97,6 +98,12 @@ def _office_units(path: Path) -> int:
             return 1
     m = re.search(r"<Pages>(\d+)</Pages>", app)
     return int(m.group(1)) if m else 1
+
+
+@functools.cache
+def _known_units() -> dict[str, int]:
+    """UNITS_FILE, read once per worker (never inside the timed loop again)."""
+    return json.loads(UNITS_FILE.read_text()) if UNITS_FILE.exists() else {}
 
 
 def office_units(docs: list[Path]) -> None:
@@ -229,6 +236,8 @@ def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Pat
     if tool == "office":  # the readers load their Office libraries lazily: count it here
         import extract.docx  # noqa: F401
         import extract.pptx  # noqa: F401
+
+        _known_units()
     elif tool.startswith("camelot"):
         import camelot  # noqa: F401
     elif tool.startswith("pdfplumber"):

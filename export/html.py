@@ -22,23 +22,19 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from export.locate import SEVERITY_RU, CellKey, fallback_path, locate, place, worst
 from export.records import ru_number
 from schemas import Cell, Finding, Report, Row, Severity, Table
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-SEVERITY_RU = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "инфо"}
-MEASURE_RU = {"plan": "план", "fact": "факт"}
-SOURCE_RU = {"total": "Всего", "federal": "федеральный бюджет", "regional": "бюджет субъекта РФ",
-             "extrabudgetary": "внебюджетные источники"}
 PDF_FORMATS = ("pdf", "image-pdf")
 RENDER_SCALE = 2.0  # 144 dpi
 MAX_CROPS = 200  # page pictures per document, so that a broken report stays a readable file
 BOX_COLOUR = (220, 0, 0)
 
 ColumnKey = tuple[tuple[str, ...], str | None, str | None]  # header path, measure, source
-CellKey = tuple[str | None, str | None, str | None]  # row code, measure, source
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -117,19 +113,6 @@ def _column_key(cell: Cell) -> ColumnKey:
             cell.source.value if cell.source else None)
 
 
-def _fallback_path(cell: Cell) -> list[str]:
-    if cell.column:
-        return list(cell.column)
-    parts = [SOURCE_RU.get(cell.source.value, "") if cell.source else "",
-             MEASURE_RU.get(cell.measure.value, "") if cell.measure else ""]
-    return [", ".join(p for p in parts if p) or "значение"]
-
-
-def _cell_key(row: Row, cell: Cell) -> CellKey:
-    return (row.code, cell.measure.value if cell.measure else None,
-            cell.source.value if cell.source else None)
-
-
 def _view(table: Table, prefix: str) -> _TableView:
     view = _TableView(table, prefix)
     index: dict[ColumnKey, int] = {}
@@ -138,31 +121,12 @@ def _view(table: Table, prefix: str) -> _TableView:
             key = _column_key(cell)
             if key not in index:
                 index[key] = len(view.columns)
-                view.columns.append(_Column(key, _fallback_path(cell)))
+                view.columns.append(_Column(key, fallback_path(cell)))
     for ri, row in enumerate(table.rows):
         for cell in row.cells:
-            placed = _Placed(f"{prefix}-r{ri}-c{index[_column_key(cell)]}", row, cell)
-            where = _cell_key(row, cell)
-            if row.code is None and row.is_total:
-                view.placed[where] = placed  # a finding without a code names the total row
-            else:
-                view.placed.setdefault(where, placed)
+            place(view.placed, row, cell,
+                  _Placed(f"{prefix}-r{ri}-c{index[_column_key(cell)]}", row, cell))
     return view
-
-
-def _locate(view: _TableView, f: Finding) -> _Placed | None:
-    """The cell a finding names; a finding without a source names the "total" column."""
-    measure = f.measure.value if f.measure else None
-    source = f.source.value if f.source else None
-    found = view.placed.get((f.code, measure, source))
-    if found is None and source is None:
-        found = view.placed.get((f.code, measure, "total"))
-    return found
-
-
-def _worst(findings: list[Finding]) -> Finding:
-    order = list(Severity)
-    return min(findings, key=lambda f: order.index(f.severity))
 
 
 # --- page pictures -------------------------------------------------------------------
@@ -280,10 +244,10 @@ def _cell_html(view: _TableView, anchor: str, cell: Cell | None,
     found = view.findings.get(anchor)
     if not found:
         return f'<td class="num" id="{anchor}">{_e(text)}</td>'
-    worst = _worst(found)
-    sev = worst.severity.value
+    top = worst(found)
+    sev = top.severity.value
     expected = next((f.expected for f in found if f.expected is not None
-                     and f.severity is worst.severity), None)
+                     and f.severity is top.severity), None)
     tip = "\n".join(f"{SEVERITY_RU[f.severity]}: {f.message}" for f in found)
     attrs = f' data-severity="{sev}"'
     shown = _e(text)
@@ -291,7 +255,7 @@ def _cell_html(view: _TableView, anchor: str, cell: Cell | None,
         exp = ru_number(expected)
         attrs += f' data-expected="{_e(exp)}"'
         shown += f' <span class="expected">→ {_e(exp)}</span>'
-    link = finding_ids.get(id(worst))
+    link = finding_ids.get(id(top))
     if link:
         shown = f'<a class="cell-link" href="#{link}">{shown}</a>'
     return (f'<td class="num finding-{sev}" id="{anchor}"{attrs} title="{_e(tip)}">'
@@ -363,7 +327,7 @@ def _report_html(report: Report, di: int, source: Path | None, password: str | N
             loose.append((fi, f))
             continue
         per_table.setdefault(view.prefix, []).append((fi, f))
-        placed = _locate(view, f)
+        placed = locate(view.placed, f)
         if placed is not None:
             located[id(f)] = placed
             view.findings.setdefault(placed.anchor, []).append(f)

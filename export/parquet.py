@@ -45,16 +45,6 @@ def _empty_columns() -> dict[str, list[Any]]:
     return {name: [] for name in PARQUET_COLUMNS}
 
 
-def cells_table(reports: Iterable[Report]) -> Any:
-    """A pyarrow Table of every cell of ``reports``, in document order."""
-    import pyarrow as pa
-
-    columns = _empty_columns()
-    for report in reports:
-        _add_columns(columns, report)
-    return pa.Table.from_pydict(columns, schema=cells_schema())
-
-
 @contextlib.contextmanager
 def cells_parquet_appender(path: Path) -> Iterator[Callable[[Report], None]]:
     """Add reports one at a time; their cells go out in row groups of about ``ROW_GROUP``

@@ -36,9 +36,19 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from export.atomic import atomic_open
 from export.csvout import FORMULA_START
+from export.locate import (
+    MEASURE_RU,
+    SEVERITY_RU,
+    SOURCE_RU,
+    CellKey,
+    fallback_path,
+    locate,
+    place,
+    worst,
+)
 from export.records import ru_number
 from schemas import Cell, Finding, Report, Severity, Table
-from schemas.frames import path_title
+from schemas.frames import path_title, text_columns
 
 FINDINGS_SHEET = "Находки"
 _CORE_PROPS = "docProps/core.xml"
@@ -47,16 +57,11 @@ FILL = {
     Severity.WARNING: PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C"),
     Severity.INFO: PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7"),
 }
-SEVERITY_RU = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "инфо"}
-MEASURE_RU = {"plan": "план", "fact": "факт"}
-SOURCE_RU = {"total": "Всего", "federal": "федеральный бюджет", "regional": "бюджет субъекта РФ",
-             "extrabudgetary": "внебюджетные источники"}
 FINDING_HEADER = ("Документ", "Таблица", "Лист", "Важность", "Правило", "Код строки",
                   "Показатель", "Источник", "Значение", "Ожидалось", "Стр.", "Сообщение")
 BOLD = Font(bold=True)
 _INVALID_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\'"})
 
-CellKey = tuple[str | None, str | None, str | None]  # row code, measure, source
 HEADER_ROW = 4
 
 
@@ -101,12 +106,7 @@ def _text(cell: XlCell, value: str) -> None:
 
 
 def _column_title(c: Cell) -> str:
-    if c.column:
-        return path_title(c.column)
-    measure = c.measure.value if c.measure else ""
-    source = c.source.value if c.source else ""
-    parts = [SOURCE_RU.get(source, source), MEASURE_RU.get(measure, measure)]
-    return ", ".join(p for p in parts if p) or "значение"
+    return path_title(fallback_path(c))
 
 
 def _sheet_name(report: Report, table: Table, used: set[str]) -> str:
@@ -124,12 +124,9 @@ def _sheet_name(report: Report, table: Table, used: set[str]) -> str:
 
 def _layout(name: str, table: Table) -> _Sheet:
     """Column titles and the coordinate of every cell of ``table`` on its sheet."""
-    texts: list[tuple[str, ...]] = []
+    texts = text_columns(table)
     titles: list[str] = []
     for row in table.rows:
-        for a in row.attributes:
-            if tuple(a.column) not in texts:
-                texts.append(tuple(a.column))
         for c in row.cells:
             if (t := _column_title(c)) not in titles:
                 titles.append(t)
@@ -137,24 +134,8 @@ def _layout(name: str, table: Table) -> _Sheet:
     first = 3 + len(texts)
     for i, row in enumerate(table.rows):
         for c in row.cells:
-            where = (HEADER_ROW + 1 + i, first + titles.index(_column_title(c)))
-            key = (row.code, c.measure.value if c.measure else None,
-                   c.source.value if c.source else None)
-            if row.code is None and row.is_total:
-                cells[key] = where  # a finding without a code names the total row
-            else:
-                cells.setdefault(key, where)
+            place(cells, row, c, (HEADER_ROW + 1 + i, first + titles.index(_column_title(c))))
     return _Sheet(name, table, texts, titles, cells)
-
-
-def _locate(sheet: _Sheet, f: Finding) -> Coordinate | None:
-    """The cell a finding names; a finding without a source names the "total" column."""
-    measure = f.measure.value if f.measure else None
-    source = f.source.value if f.source else None
-    found = sheet.cells.get((f.code, measure, source))
-    if found is None and source is None:
-        found = sheet.cells.get((f.code, measure, "total"))
-    return found
 
 
 def _comment_text(f: Finding) -> str:
@@ -166,8 +147,7 @@ def _comment_text(f: Finding) -> str:
 
 
 def _highlight(cell: XlCell, findings: list[Finding]) -> None:
-    worst = min(findings, key=lambda f: list(Severity).index(f.severity))
-    cell.fill = FILL[worst.severity]
+    cell.fill = FILL[worst(findings).severity]
     comment = Comment("\n\n".join(_comment_text(f) for f in findings), "svodka")
     comment.width, comment.height = 320, 60 + 40 * len(findings)
     cell.comment = comment
@@ -250,7 +230,7 @@ class WorkbookWriter:
         located: list[tuple[Finding, _Sheet | None, Coordinate | None]] = []
         for f in report.findings:
             target = by_id.get(f.table or "")
-            where = _locate(target, f) if target else None
+            where = locate(target.cells, f) if target else None
             if target and where:
                 target.marked.setdefault(where, []).append(f)
             located.append((f, target, where))

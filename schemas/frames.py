@@ -70,6 +70,16 @@ def _column_key(cell: Cell) -> tuple[tuple[str, ...], str | None, str | None]:
     )
 
 
+def text_columns(table: Table) -> list[tuple[str, ...]]:
+    """The header paths of the text columns beside the label (row attributes), in order."""
+    texts: list[tuple[str, ...]] = []
+    for row in table.rows:
+        for a in row.attributes:
+            if tuple(a.column) not in texts:
+                texts.append(tuple(a.column))
+    return texts
+
+
 def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
     """Header and rows laid out like the report: code, label, the other text columns, then
     one column per value column.
@@ -85,11 +95,7 @@ def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
                 title = column_title(cell)
                 taken = sum(1 for t in keys.values() if t == title or t.startswith(title + " ("))
                 keys[key] = title if not taken else f"{title} ({taken + 1})"
-    texts: list[tuple[str, ...]] = []  # the text columns beside the label, in order
-    for row in table.rows:
-        for a in row.attributes:
-            if tuple(a.column) not in texts:
-                texts.append(tuple(a.column))
+    texts = text_columns(table)
     body = []
     for row in table.rows:
         by_key = {_column_key(c): c.value if c.value is not None else c.raw for c in row.cells}

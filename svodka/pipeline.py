@@ -47,6 +47,7 @@ class Outcome:
     reason: str | None = None
     errors: int = 0
     warnings: int = 0
+    dialect: str | None = None  # of the document's CSVs as they stand (None: unknown)
 
 
 @dataclass
@@ -108,7 +109,7 @@ def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | No
     status = "failed" if report.status == "failure" else "done"
     reason = next((f"{f.rule}: {f.message}" for f in report.findings
                    if report.status == "failure" and f.severity is Severity.ERROR), None)
-    return Outcome(str(path), sha, status, str(folder), reason, errors, warnings)
+    return Outcome(str(path), sha, status, str(folder), reason, errors, warnings, dialect_name)
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -148,7 +149,7 @@ def _save_manifest(
     out: Path, outcomes: list[Outcome], batch: dict[str, Any] | None = None
 ) -> None:
     docs = {o.sha256: {"path": o.path, "out_dir": o.out_dir or "", "errors": o.errors,
-                       "warnings": o.warnings}
+                       "warnings": o.warnings, "dialect": o.dialect}
             for o in outcomes if o.status in ("done", "skipped") and o.out_dir}
     data: dict[str, Any] = {"documents": docs}
     if batch is not None:
@@ -182,7 +183,8 @@ def _plan(files: list[Path], out: Path, force: bool) -> tuple[list[Path], list[O
         if entry and (Path(entry["out_dir"]) / "report.json").is_file():
             known.append(Outcome(str(f), sha, "skipped", str(entry["out_dir"]),
                                  errors=int(entry.get("errors", 0)),
-                                 warnings=int(entry.get("warnings", 0))))
+                                 warnings=int(entry.get("warnings", 0)),
+                                 dialect=entry.get("dialect")))
         else:
             todo.append(f)
     return todo, known
@@ -219,8 +221,9 @@ def outcome_to_batch(o: Outcome, batch: BatchWriter, out: Path, dialect: Dialect
         return
     folder = Path(o.out_dir)
     report = Report.model_validate_json((folder / "report.json").read_text("utf-8"))
-    if o.status == "skipped":  # written by an earlier run, maybe in another dialect
+    if o.status == "skipped" and o.dialect != dialect.name:  # an earlier run, other dialect
         _document_csvs(report, folder, dialect)
+        o.dialect = dialect.name
     inside = folder.resolve().parent == out.resolve()
     batch.add(report, folder=folder.name if inside else None, keep_stored=o.status == "skipped")
 

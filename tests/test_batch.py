@@ -152,3 +152,22 @@ def test_store_failure_is_raised_after_every_document_is_read(
     assert len(list(out.glob("*/report.json"))) == len(list(inbox.iterdir()))
     assert not [p for p in out.iterdir() if p.is_file() and p.suffix in (".csv", ".xlsx")]
     assert "batch" not in json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_rerun_rewrites_earlier_csvs_only_for_another_dialect(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(RAW / "smolensk-2017-deck.pptx", inbox / "a.pptx")
+    out = tmp_path / "out"
+    run_batch([inbox], out)
+    (old_csv,) = out.glob("a-*/cells.csv")
+    stamp = old_csv.stat().st_mtime_ns
+    shutil.copy(RAW / "smolensk-2017-report.docx", inbox / "b.docx")
+    run_batch([inbox], out)  # a new file, the same dialect: a's CSVs are left alone
+    assert old_csv.stat().st_mtime_ns == stamp
+    shutil.copy(RAW / "smolensk-2017-deck.pdf", inbox / "c.pdf")
+    result = run_batch([inbox], out, dialect="excel-ru")  # another dialect: rewritten
+    assert result.count("skipped") == 2
+    for csv_file in out.glob("*/cells.csv"):
+        header = csv_file.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("document;"), csv_file

@@ -146,12 +146,47 @@ def glyphs_to_text(glyphs: Sequence[Glyph]) -> str:
     return "".join(out).strip(BLANKS)
 
 
-def glyphs_to_cell_text(glyphs: Sequence[Glyph]) -> str:
-    """Glyphs of one cell → its text, wrapped lines joined with '\\n'."""
+def glyphs_to_cell_text(glyphs: Sequence[Glyph], width: float | None = None) -> str:
+    """Glyphs of one cell → its text, wrapped lines joined with '\\n'.
+
+    With the cell's ``width``, a number wrapped inside a narrow cell ("16 284," over
+    "5", "583" over "000") comes back whole (``join_wrapped_number``)."""
     if glyphs and sum(not g.upright for g in glyphs) > len(glyphs) / 2:
         return _rotated_text(glyphs)
-    lines = (glyphs_to_text(b) for b in glyphs_to_baselines(glyphs))
-    return "\n".join(t for t in lines if t)
+    baselines = [b for b in glyphs_to_baselines(glyphs) if glyphs_to_text(b)]
+    texts = [glyphs_to_text(b) for b in baselines]
+    if width is not None and len(texts) > 1:
+        spans = [max(g.x1 for g in b) - min(g.x0 for g in b) for b in baselines]
+        joined = join_wrapped_number(texts, spans, width)
+        if joined is not None:
+            return joined
+    return "\n".join(texts)
+
+
+WRAP_FILL = 0.55
+"""A line of a cell filling this share of the cell's width was wrapped for want of room."""
+_DIGITISH = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2212\u2013()]+$")
+
+
+def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: float) -> str | None:
+    """The one number a cell's lines spell when it was wrapped for want of room, else None.
+
+    Every line but the last must fill the cell (``WRAP_FILL``: a short first line
+    means the lines are separate values, "814" over "339,5"), every line must hold only
+    number characters, and the joined text must be number-shaped.  The lines are joined
+    with a group space where the break fell at one ("583" + "000" → "583 000"), else
+    directly ("16 284," + "5" → "16 284,5")."""
+    if width <= 0 or not all(_DIGITISH.match(t) for t in texts):
+        return None
+    if any(span < WRAP_FILL * width for span in spans[:-1]):
+        return None
+    out = texts[0]
+    for tail in texts[1:]:
+        glued = out + tail
+        spaced = f"{out} {tail}"
+        breaks_at_decimal = out[-1] in RU.decimal_chars or tail[0] in RU.decimal_chars
+        out = glued if breaks_at_decimal or not is_number_shaped(spaced) else spaced
+    return out if is_number_shaped(out) else None
 
 
 def _rotated_text(glyphs: Sequence[Glyph]) -> str:

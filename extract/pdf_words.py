@@ -24,6 +24,7 @@ from extract.pdf_table import (
 )
 from extract.pdf_text import Line, Segment, glyphs_to_cell_text, is_number_shaped
 from schemas.grid import Grid
+from schemas.numformat import is_unit_caption
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
         single = len(line.segments) == 1
         if single and abs(line.x0 - left) < 2.0 and line.x1 > run.value_x:
             break  # a title or caption across the table
+        if single and is_unit_caption(line.text):
+            break  # "(тыс. рублей)" above the last column names the unit, not a column
         header.insert(0, line)
         edge = min(edge, line.top)
     return header

@@ -41,14 +41,25 @@ def region_to_nominative(genitive: str) -> str:
 
 
 def _organization(texts: list[str]) -> str | None:
-    for text in texts:
+    """The first organisation name; a name wrapped over lines inside its quotes
+    ("ГАУ «Центр кластерного развития Республики" / "Башкортостан»") is read whole."""
+    for i, text in enumerate(texts):
         m = ORG_PATTERN.search(text)
         if m:
             org = m.group(1).strip()
             if org.count("«") > org.count("»"):
-                org += "»"
+                org = _close_quote(org, texts[i + 1 : i + 2])
             return org
     return None
+
+
+def _close_quote(org: str, following: list[str]) -> str:
+    """Append the wrapped rest of a quoted name from the next line, up to its closing
+    quote; a name whose quote does not close there gets one."""
+    head, quote, _ = following[0].partition("»") if following else ("", "", "")
+    if quote and len(head) <= 60:
+        return f"{org} {head.strip()}»"
+    return org + "»"
 
 
 def _region(org: str | None, texts: list[str]) -> str | None:

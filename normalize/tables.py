@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
 from normalize.labels import clean_label
 from normalize.rows import RowContext, grid_row_to_row
-from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, UNIT_CAPTION, YEAR_IN_TITLE
+from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
 from schemas import Grid, Measure, Row, Source, Status, Table, TableKind, Unit
+from schemas.numformat import is_unit_caption
 
 
 @dataclass
@@ -36,7 +37,7 @@ def context_to_title(context: list[str]) -> str | None:
         return None
     parts = []
     for ln in lines[starts[-1] :]:
-        if UNIT_CAPTION.match(ln) or re.fullmatch(r"\d{1,3}", ln):
+        if is_unit_caption(ln) or re.fullmatch(r"\d{1,3}", ln):
             break
         parts.append(ln)
     return clean_label("\n".join(parts)) or None

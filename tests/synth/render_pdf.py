@@ -48,6 +48,9 @@ def column_widths(layout: Layout, style: Style, usable: float) -> list[float]:
     else:
         value = min(usable * 0.08, (usable - code) * 0.55 / n)
     label = usable - code - n * value
+    if label < usable * 0.32:  # a label's longest word always fits: words are never cut
+        label = usable * 0.32
+        value = (usable - code - label) / n
     return [code, label, *([value] * n)]
 
 
@@ -70,12 +73,13 @@ def ruled_pdf(model: ReportModel, style: Style, tables: list[Layout], path: Path
     para = {
         "code": ParagraphStyle("code", fontName=regular, fontSize=size, leading=size * 1.2),
         "label": ParagraphStyle("label", fontName=regular, fontSize=size, leading=size * 1.2,
-                                alignment=TA_LEFT),
+                                alignment=TA_LEFT, splitLongWords=0),
         "value": ParagraphStyle("value", fontName=regular, fontSize=size, leading=size * 1.2,
                                 alignment=TA_RIGHT),
         "head": ParagraphStyle("head", fontName=bold, fontSize=size, leading=size * 1.2,
                                alignment=TA_CENTER),
-        "bold": ParagraphStyle("bold", fontName=bold, fontSize=size, leading=size * 1.2),
+        "bold": ParagraphStyle("bold", fontName=bold, fontSize=size, leading=size * 1.2,
+                               splitLongWords=0),
         "boldv": ParagraphStyle("boldv", fontName=bold, fontSize=size, leading=size * 1.2,
                                 alignment=TA_RIGHT),
     }
@@ -239,22 +243,25 @@ GAP = 4.0
 
 
 def draw_header(pen: Pen, layout: Layout, edges: list[float]) -> None:
+    """Header cells centred in their spans, each header row padded like a table cell's."""
     wrapped = {id(s): pen.wrap(s.text, edges[s.col + s.colspan] - edges[s.col] - GAP, True)
                for s in layout.header}
-    heights = [1] * layout.header_rows
+    pad = pen.leading * 0.6
+    heights = [pen.leading + pad] * layout.header_rows
     for span in layout.header:
         if span.rowspan == 1:
-            heights[span.row] = max(heights[span.row], len(wrapped[id(span)]))
+            need = len(wrapped[id(span)]) * pen.leading + pad
+            heights[span.row] = max(heights[span.row], need)
     top = pen.y
     for span in layout.header:
         lines = wrapped[id(span)]
         above = sum(heights[: span.row])
         room = sum(heights[span.row: span.row + span.rowspan])
-        start = top - (above + (room - len(lines)) / 2) * pen.leading
+        start = top - above - (room - len(lines) * pen.leading) / 2
         centre = (edges[span.col] + edges[span.col + span.colspan]) / 2
         for i, text in enumerate(lines):
             pen.text(centre, start - (i + 1) * pen.leading + 2, text, bold=True, align="center")
-    pen.y = top - sum(heights) * pen.leading - pen.leading * 0.5
+    pen.y = top - sum(heights) - pen.leading * 0.3
 
 
 def draw_line(pen: Pen, layout: Layout, line: Line, edges: list[float]) -> None:

@@ -134,8 +134,9 @@ class Style:
 
 
 def draw_style(seed: int, model: ReportModel, renderer: str | None = None,
-               **pins: Any) -> Style:
-    """A style for ``model`` drawn from ``seed``; ``pins`` fix any top-level field."""
+               table_pins: dict[str, Any] | None = None, **pins: Any) -> Style:
+    """A style for ``model`` drawn from ``seed``; ``pins`` fix any top-level field and
+    ``table_pins`` any field of every table's style (``words`` is merged)."""
     rng = random.Random(seed * 7919 + 13)
     chosen = renderer or rng.choice(RENDERERS)
     style = Style(
@@ -157,8 +158,13 @@ def draw_style(seed: int, model: ReportModel, renderer: str | None = None,
         if key != "tables":
             setattr(style, key, value)
     for table in model.tables:
-        style.tables[table.id] = draw_table_style(rng, style, table.kind, table.measures,
-                                                  len(table.rows))
+        ts = draw_table_style(rng, style, table.kind, table.measures, len(table.rows))
+        for key, value in (table_pins or {}).items():
+            if key == "words":
+                ts.words.update({s: w for s, w in value.items() if s in ts.words})
+            else:
+                setattr(ts, key, value)
+        style.tables[table.id] = ts
     return style
 
 
@@ -186,7 +192,7 @@ def draw_table_style(rng: random.Random, style: Style, kind: str, measures: tupl
     if ts.unit_caption and "тыс" in ts.words["total"]:
         ts.words["total"] = "Всего"
     if style.renderer in ("pdf-ruled", "pdf-unruled", "docx") and rng.random() < 0.5:
-        ts.breaks = sorted(rng.sample(range(3, n_rows - 2), rng.randint(1, 2)))
+        ts.breaks = sorted(rng.sample(range(8, n_rows - 2), rng.randint(1, 2)))
         ts.repeat_header = rng.random() < 0.6
         if style.renderer != "docx":
             ts.split_rows = [b for b in ts.breaks if rng.random() < 0.3]

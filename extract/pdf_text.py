@@ -163,23 +163,28 @@ def glyphs_to_cell_text(glyphs: Sequence[Glyph], width: float | None = None) -> 
     return "\n".join(texts)
 
 
-WRAP_FILL = 0.55
-"""A line of a cell filling this share of the cell's width was wrapped for want of room."""
+WRAP_FIT = 0.65
+"""A cell's text wrapped when a line plus the next line's first word (and a space) would
+take at least this share of the cell's width: the cell's padding eats the rest."""
 _DIGITISH = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2212\u2013()]+$")
 
 
 def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: float) -> str | None:
     """The one number a cell's lines spell when it was wrapped for want of room, else None.
 
-    Every line but the last must fill the cell (``WRAP_FILL``: a short first line
-    means the lines are separate values, "814" over "339,5"), every line must hold only
-    number characters, and the joined text must be number-shaped.  The lines are joined
-    with a group space where the break fell at one ("583" + "000" → "583 000"), else
-    directly ("16 284," + "5" → "16 284,5")."""
-    if width <= 0 or not all(_DIGITISH.match(t) for t in texts):
+    Each line but the last must have been too full to take the next line's first word
+    (``WRAP_FIT``: "814" over "339,5" in a wide cell are two values, never glued), every
+    line must hold only number characters, and the joined text must be number-shaped.
+    The lines are joined with a group space where the break fell at one ("583" + "000" →
+    "583 000"), else directly ("16 284," + "5" → "16 284,5")."""
+    if width <= 0 or len(spans) < len(texts) - 1 or not all(_DIGITISH.match(t) for t in texts):
         return None
-    if any(span < WRAP_FILL * width for span in spans[:-1]):
-        return None
+    for i in range(len(texts) - 1):
+        tail = texts[i + 1]
+        word = tail.split()[0] if tail.split() else tail
+        per_char = spans[i] / max(1, len(texts[i]))
+        if spans[i] + per_char * (len(word) + 1) < WRAP_FIT * width:
+            return None
     out = texts[0]
     for tail in texts[1:]:
         glued = out + tail

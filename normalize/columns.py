@@ -31,6 +31,7 @@ class ValueColumn:
     measure: Measure | None
     source: Source | None
     unit: Unit | None
+    inferred: bool = False  # the source was read from the numbers, not the header words
 
 
 @dataclass
@@ -48,6 +49,13 @@ class Layout:
         extra text columns ("Код дохода" vs "Код расхода" tell two sections apart)."""
         return tuple(v.path for v in self.values) + self.text_paths
 
+    @property
+    def meaning(self) -> tuple[tuple[Measure | None, Source | None], ...] | None:
+        """What the value columns mean, in order; None while a column's source is unknown
+        (then only the header text can tell a continuation)."""
+        if not self.values or any(v.source is None for v in self.values):
+            return None
+        return tuple((v.measure, v.source) for v in self.values)
 
 
 

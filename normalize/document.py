@@ -125,6 +125,15 @@ def _other_table_finding(table: Table) -> list[Finding]:
     ]
 
 
+def _doubt_findings(table: Table) -> list[Finding]:
+    """What was guessed about the table's structure, said as warnings (``Table.doubts``)."""
+    return [
+        Finding(severity=Severity.WARNING, rule=d.reason, table=table.id,
+                page=d.pages[0] if d.pages else None, message=f"{table.id}: {d.message}")
+        for d in table.doubts
+    ]
+
+
 def _problem_findings(raw: RawDocument) -> list[Finding]:
     return [
         Finding(
@@ -180,7 +189,7 @@ def raw_to_report(raw: RawDocument) -> Report:
     )
     findings = _problem_findings(raw) + blank
     for table in tables:
-        findings += _other_table_finding(table)
+        findings += _other_table_finding(table) + _doubt_findings(table)
         findings += _unreadable_findings(table) + _duplicate_code_findings(table)
     return Report(document=document, status=_status(raw, tables), tables=tables, findings=findings)
 

@@ -131,6 +131,23 @@ class Row(_Model):
     )
 
 
+class Doubt(_Model):
+    """Something svodka had to guess about a table's structure.  Arithmetic through a
+    doubtful column or across a guessed join is reported as a warning, never an error."""
+
+    reason: str = Field(
+        description="inferred_column (meaning read from the numbers) | unknown_column "
+        "(meaning not found: cells kept without a source) | guessed_join (a piece joined "
+        "over a page break without a repeated header or continuing row codes)"
+    )
+    message: str = Field(description="what was guessed and why, for people (Russian)")
+    pages: list[int] = Field(default_factory=list)
+    column: list[str] | None = Field(default=None, description="header path of the column")
+    from_row: int | None = Field(
+        default=None, description="guessed_join: index in rows of the first row after the join"
+    )
+
+
 class Table(_Model):
     id: str
     kind: TableKind = TableKind.OTHER
@@ -139,6 +156,14 @@ class Table(_Model):
     pages: list[int] = Field(default_factory=list)
     engine: str | None = Field(default=None, description="extractor that found the table")
     quality: float | None = Field(default=None, description="0..1, share of value cells parsed")
+    confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="0..1, how sure svodka is of the table's structure (header meanings, "
+        "joins over pages): 1 when nothing was guessed; each doubt lowers it",
+    )
+    doubts: list[Doubt] = Field(default_factory=list)
     rows: list[Row] = Field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:

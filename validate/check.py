@@ -41,12 +41,15 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
     found = Localisation(equations, ctx.terms)
     keyed: list[tuple[tuple[int, int, int, int, str], Finding]] = []
 
+    doubt = Doubtful(ctx)
     for correction in found.corrections:
         eq = _explaining(found, correction)
-        finding = _finding(ctx, Severity.ERROR, eq.rule, correction.ref.row,
-                           correction.ref.measure, correction.ref.source,
+        sure = not all(doubt.of(found.equations[i]) for i in correction.broken)
+        message = messages.blamed_cell(ctx, correction.ref, correction.expected, eq)
+        finding = _finding(ctx, Severity.ERROR if sure else Severity.WARNING, eq.rule,
+                           correction.ref.row, correction.ref.measure, correction.ref.source,
                            ctx.terms[correction.ref].value, correction.expected,
-                           messages.blamed_cell(ctx, correction.ref, correction.expected, eq),
+                           message if sure else message + doubt.note(eq),
                            ctx.cells[correction.ref].page)
         keyed.append((_key(correction.ref.row, finding), finding))
 
@@ -61,11 +64,41 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
             message = messages.breakdown_exceeds(ctx, eq)
         else:
             message = messages.broken_equation(ctx, eq)
-        finding = _equation_finding(ctx, eq, Severity.ERROR, message)
+        severity = Severity.WARNING if doubt.of(eq) else Severity.ERROR
+        if severity is Severity.WARNING:
+            message += doubt.note(eq)
+        finding = _equation_finding(ctx, eq, severity, message)
         keyed.append((_key(eq.row, finding), finding))
 
     keyed.sort(key=lambda pair: pair[0])
     return [finding for _, finding in keyed], list(ctx.skipped)
+
+
+class Doubtful:
+    """Which equations run through what svodka guessed about the table (``Table.doubts``):
+    a cell of a column whose meaning was read from the numbers, or rows on both sides of
+    a join made without a repeated header or continuing codes.  Such an equation, broken,
+    is a warning: the figure may be right and the reading wrong."""
+
+    def __init__(self, ctx: TableContext) -> None:
+        self.ctx = ctx
+        self.columns = {tuple(d.column) for d in ctx.table.doubts if d.column is not None}
+        self.joins = sorted(d.from_row for d in ctx.table.doubts if d.from_row is not None)
+
+    def _column(self, eq: Equation) -> bool:
+        cells = (self.ctx.cells.get(ref) for ref in eq.refs)
+        return any(c is not None and tuple(c.column) in self.columns for c in cells)
+
+    def _join(self, eq: Equation) -> bool:
+        rows = [ref.row for ref in eq.refs]
+        return any(min(rows) < at <= max(rows) for at in self.joins)
+
+    def of(self, eq: Equation) -> bool:
+        return self._column(eq) or self._join(eq)
+
+    def note(self, eq: Equation) -> str:
+        why = "графа прочитана по числам" if self._column(eq) else "стык страниц угадан"
+        return f" (структура таблицы не установлена надёжно: {why})"
 
 
 def table_equations(ctx: TableContext) -> list[Equation]:

@@ -5,18 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from schemas.numformat import format_ru
-from schemas.report import Measure, Source
+from schemas.words import MEASURE_WORDS, SOURCE_WORDS
 
 from .context import TableContext
 from .model import SOURCES_SUM, Equation, Ref
-
-MEASURE_WORDS = {Measure.PLAN: "план", Measure.FACT: "факт"}
-SOURCE_WORDS = {
-    Source.TOTAL: "Всего",
-    Source.FEDERAL: "ФБ",
-    Source.REGIONAL: "РБ",
-    Source.EXTRABUDGETARY: "ВБ",
-}
 
 
 def where(ctx: TableContext, ref: Ref, *, source: bool = True, page: bool = True) -> str:

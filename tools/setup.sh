@@ -22,6 +22,13 @@ fi
 if ! command -v chromium >/dev/null; then
   need_apt+=(chromium)
 fi
+# TrueType fonts with Cyrillic: the style generator (tests/synth) renders reports with them.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  need_apt+=(fonts-dejavu-core)
+fi
+if [ ! -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ]; then
+  need_apt+=(fonts-liberation)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

@@ -191,7 +191,8 @@ def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: flo
         spaced = f"{out} {tail}"
         breaks_at_decimal = out[-1] in RU.decimal_chars or tail[0] in RU.decimal_chars
         out = glued if breaks_at_decimal or not is_number_shaped(spaced) else spaced
-    return out if is_number_shaped(out) else None
+    leading_zero = out[:1] == "0" and out[1:2].isdigit()  # "0" over "23684,8": two rows
+    return out if is_number_shaped(out) and not leading_zero else None
 
 
 def _rotated_text(glyphs: Sequence[Glyph]) -> str:

@@ -20,6 +20,7 @@ from extract.pdf_table import (
     column_of,
     glyphs_bbox,
     lines_to_logical_rows,
+    merge_wrapped,
     row_glyphs_by_column,
 )
 from extract.pdf_text import Line, Segment, glyphs_to_cell_text, is_number_shaped
@@ -99,6 +100,27 @@ def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
     return header
 
 
+def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
+    """Lines right above the first data line that continue a label from the page before:
+    one phrase each, starting where the body's wrapped label lines start, at line pitch,
+    and not with a capital (a header cell such as "Наименование" starts with one)."""
+    starts = [ln.x0 for ln in run.lines if not is_data_line(ln) and len(ln.segments) == 1]
+    if not starts:
+        return []
+    label_x = median(starts)
+    tail: list[Line] = []
+    edge = run.lines[0].top
+    size = run.lines[0].size
+    for line in reversed(above):
+        aligned = len(line.segments) == 1 and abs(line.x0 - label_x) < 2.0
+        far = edge - line.bottom > 1.2 * size
+        if not aligned or line.text[:1].isupper() or far or line.x1 > run.value_x:
+            break
+        tail.insert(0, line)
+        edge = line.top
+    return tail
+
+
 def body_to_bounds(lines: Sequence[Line], header: Sequence[Line]) -> list[float]:
     """Column boundaries: the middles of the blank vertical gaps between body segments."""
     spans = sorted((s.x0, s.x1) for line in lines for s in line.segments)
@@ -137,14 +159,17 @@ def _max_pitch(lines: Sequence[Line]) -> float:
 
 
 def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: int) -> list[Block]:
-    groups = lines_to_logical_rows(lines, bounds, _stacking(lines, bounds), _max_pitch(lines))
+    stacking = _stacking(lines, bounds)
+    groups = merge_wrapped(lines_to_logical_rows(lines, bounds, stacking, _max_pitch(lines)),
+                           bounds, stacking)
     blocks: list[Block] = []
     for i, group in enumerate(groups):
         top = min(line.top for line in group)
         bottom = max(line.bottom for line in group)
         for col, glyphs in sorted(row_glyphs_by_column(group, bounds).items()):
             bbox = (bounds[col], top, bounds[col + 1], bottom)
-            blocks.append(Block(first_row + i, col, glyphs_to_cell_text(glyphs), bbox))
+            text = glyphs_to_cell_text(glyphs, bounds[col + 1] - bounds[col])
+            blocks.append(Block(first_row + i, col, text, bbox))
     return blocks
 
 
@@ -167,19 +192,32 @@ def _stacked(a: Segment, b: Segment) -> bool:
     return overlap > 0 and gap <= 0.6 * max(a.size, b.size)
 
 
-def header_to_blocks(header: Sequence[Line], bounds: Sequence[float]) -> tuple[list[Block], int]:
+def header_to_blocks(
+    header: Sequence[Line], bounds: Sequence[float], first_value: int = 0
+) -> tuple[list[Block], int]:
     """Header cells → blocks on one or two header rows; returns (blocks, header row count)."""
     cells = header_to_cells(header)
     if not cells:
         return [], 0
-    bottom = max(s.bottom for c in cells for s in c)
     size = median(s.size for c in cells for s in c)
-    leaves = [c for c in cells if max(s.bottom for s in c) >= bottom - 0.5 * size]
-    uppers = [c for c in cells if c not in leaves]
+    uppers = [c for c in cells if any(_heads(c, other, size) for other in cells)]
+    leaves = [c for c in cells if c not in uppers]
     leaf_cols = {_centre_column(c, bounds): c for c in leaves}
     if not uppers or len(leaf_cols) < 2:
         return _one_level(cells, bounds), 1
-    return _two_levels(uppers, leaf_cols, bounds), 2
+    return _two_levels(uppers, leaf_cols, bounds, first_value), 2
+
+
+def _heads(upper: Sequence[Segment], cell: Sequence[Segment], size: float) -> bool:
+    """Whether ``cell`` lies wholly below ``upper`` and within reach of it sideways (half
+    its width or 2.5 font sizes each way, whichever is more): ``upper`` is then a group
+    header ("План" over "Всего ФБ РБ", "ФБ" over "План Факт"), however the cells under it
+    are aligned vertically."""
+    if min(s.top for s in cell) < max(s.bottom for s in upper) - 0.1 * size:
+        return False
+    x0, x1 = min(s.x0 for s in upper), max(s.x1 for s in upper)
+    reach = max((x1 - x0) / 2, 2.5 * size)
+    return min(s.x1 for s in cell) > x0 - reach and max(s.x0 for s in cell) < x1 + reach
 
 
 def _centre(cell: Sequence[Segment]) -> float:
@@ -215,12 +253,20 @@ def _two_levels(
     uppers: Sequence[Sequence[Segment]],
     leaf_cols: Mapping[int, Sequence[Segment]],
     bounds: Sequence[float],
+    first_value: int,
 ) -> list[Block]:
-    """Upper cells over leaf-less columns span both rows; others own the nearest leaves."""
-    blocks = [_cell_block(c, 1, [col], 1) for col, c in leaf_cols.items()]
+    """Upper cells over leaf-less columns span both rows; others own the nearest leaves.
+
+    Leaves left of ``first_value`` (the code and label headers) span both rows and are
+    never owned by a group header."""
+    lead = {col: c for col, c in leaf_cols.items() if col < first_value}
+    leaf_cols = {col: c for col, c in leaf_cols.items() if col >= first_value}
+    blocks = [_cell_block(c, 0, [col], 2) for col, c in lead.items()]
+    blocks += [_cell_block(c, 1, [col], 1) for col, c in leaf_cols.items()]
     spanning: list[Sequence[Segment]] = []
     for cell in uppers:
-        cols = [c for c in _overlapped_columns(cell, bounds) if c not in leaf_cols]
+        cols = [c for c in _overlapped_columns(cell, bounds)
+                if c not in leaf_cols and c not in lead]
         if cols:
             blocks.append(_cell_block(cell, 0, cols, 2))
             spanning.append(cell)
@@ -242,7 +288,8 @@ def is_table(run: Run, header: Sequence[Line]) -> bool:
 
 def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:
     bounds = body_to_bounds(run.lines, header)
-    head_blocks, n_head = header_to_blocks(header, bounds)
+    stacking = _stacking(run.lines, bounds)
+    head_blocks, n_head = header_to_blocks(header, bounds, max(stacking, default=-1) + 1)
     blocks = head_blocks + body_to_blocks(run.lines, bounds, n_head)
     glyphs = [g for line in (*header, *run.lines) for g in line.glyphs]
     return blocks_to_grid(blocks, page, "pdf-words", glyphs_bbox(glyphs))
@@ -253,6 +300,10 @@ def lines_to_word_grids(lines: Sequence[Line], page: int) -> list[Grid]:
     grids: list[Grid] = []
     for run in lines_to_runs(lines):
         above = [line for line in lines if line.bottom <= run.lines[0].top + 0.5]
+        tail = label_tail(run, above)
+        if tail:  # the rest of a label cut by the page break opens the body
+            run = Run((*tail, *run.lines), run.value_x)
+            above = above[: len(above) - len(tail)]
         header = run_to_header(run, above)
         if is_table(run, header):
             grids.append(run_to_grid(run, header, page))

@@ -98,9 +98,7 @@ def test_styles_print_figures_as_reports_do() -> None:
 SHORT_RUN = [(seed, RENDERERS[seed % len(RENDERERS)]) for seed in range(200, 212)]
 SHORT_RUN_FAILING: dict[Any, str] = {
     (201, "pdf-unruled"): "unruled, narrow cells and a row split by a page break: cells lost",
-    (205, "pdf-unruled"): "unruled continuation without its header: rows lost, false errors",
     (209, "pdf-unruled"): "unruled, a row split by a page break: table split, rows lost",
-    (211, "pptx"): "slides titled '(продолжение)' not joined: split table, false errors",
 }
 
 

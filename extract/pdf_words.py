@@ -10,6 +10,7 @@ segments) → ``body_to_blocks`` (lines → logical rows, glyphs → columns) an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -23,7 +24,14 @@ from extract.pdf_table import (
     merge_wrapped,
     row_glyphs_by_column,
 )
-from extract.pdf_text import Line, Segment, glyphs_to_cell_text, is_number_shaped
+from extract.pdf_text import (
+    Glyph,
+    Line,
+    Segment,
+    glyphs_to_cell_text,
+    glyphs_to_text,
+    is_number_shaped,
+)
 from schemas.grid import Grid
 from schemas.numformat import is_unit_caption
 
@@ -103,7 +111,8 @@ def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
 def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
     """Lines right above the first data line that continue a label from the page before:
     one phrase each, starting where the body's wrapped label lines start, at line pitch,
-    and not with a capital (a header cell such as "Наименование" starts with one)."""
+    and not with a capitalised word (a header cell such as "Наименование" starts with one;
+    an abbreviation such as "МСП, являющихся …" may open a label's tail)."""
     starts = [ln.x0 for ln in run.lines if not is_data_line(ln) and len(ln.segments) == 1]
     if not starts:
         return []
@@ -114,7 +123,8 @@ def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
     for line in reversed(above):
         aligned = len(line.segments) == 1 and abs(line.x0 - label_x) < 2.0
         far = edge - line.bottom > 1.2 * size
-        if not aligned or line.text[:1].isupper() or far or line.x1 > run.value_x:
+        capitalised = line.text[:1].isupper() and line.text[1:2].islower()
+        if not aligned or capitalised or far or line.x1 > run.value_x:
             break
         tail.insert(0, line)
         edge = line.top
@@ -295,9 +305,81 @@ def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:
     return blocks_to_grid(blocks, page, "pdf-words", glyphs_bbox(glyphs))
 
 
+def split_glued_numbers(line: Line) -> Line:
+    """Numbers of neighbouring narrow columns printed one space apart come out as one
+    segment ("5 438,1 4 445,1"); split it where every part is a number (or the head of
+    a number wrapped in its cell, "23 075,"), with as few parts as possible."""
+    if not any(_DIGITS_ONLY.match(s.text) and " " in s.text.replace("\u00a0", " ")
+               for s in line.segments):
+        return line
+    return Line(tuple(part for s in line.segments for part in _split_segment(s)))
+
+
+_DIGITS_ONLY = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-]+$")
+
+
+def _split_segment(seg: Segment) -> list[Segment]:
+    if not _DIGITS_ONLY.match(seg.text):
+        return [seg]
+    strings = _glyph_words(seg.glyphs, blanks=False)  # printed apart, no space between
+    if len(strings) > 1 and all(_number_part(glyphs_to_text(w)) for w in strings):
+        return [Segment(w) for w in strings]
+    if is_number_shaped(seg.text):
+        return [seg]
+    words = _glyph_words(seg.glyphs)
+    parts = _fewest_number_parts([glyphs_to_text(w) for w in words])
+    if parts is None or len(parts) < 2:
+        return [seg]
+    out, at = [], 0
+    for n in parts:
+        out.append(Segment(tuple(g for w in words[at : at + n] for g in w)))
+        at += n
+    return out
+
+
+def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True) -> list[tuple[Glyph, ...]]:
+    """Runs of ink glyphs split at visible gaps with no blank glyph in them, and with
+    ``blanks`` at blank glyphs too (a group space of "821 000" is a blank glyph; the gap
+    between two columns' numbers is not)."""
+    words: list[list[Glyph]] = [[]]
+    prev: Glyph | None = None
+    for g in glyphs:
+        if not g.text.strip():
+            if blanks:
+                words.append([])
+            else:
+                words[-1].append(g)
+                prev = None
+        elif prev is not None and g.x0 - prev.x1 > 0.2 * max(g.size, 1.0):
+            words.append([g])
+        else:
+            words[-1].append(g)
+        if g.text.strip():
+            prev = g
+    return [tuple(w) for w in words if w]
+
+
+def _number_part(text: str) -> bool:
+    return is_number_shaped(text) or (text[-1:] in ",." and is_number_shaped(text + "0"))
+
+
+def _fewest_number_parts(words: list[str]) -> list[int] | None:
+    """Sizes of the fewest consecutive word groups that each read as a number."""
+    best: list[list[int] | None] = [[]] + [None] * len(words)
+    for end in range(1, len(words) + 1):
+        for start in range(end):
+            head = best[start]
+            if head is None or not _number_part(" ".join(words[start:end])):
+                continue
+            if best[end] is None or len(head) + 1 < len(best[end] or []):
+                best[end] = [*head, end - start]
+    return best[-1]
+
+
 def lines_to_word_grids(lines: Sequence[Line], page: int) -> list[Grid]:
     """All unruled tables among a page's text lines (lines sorted top to bottom)."""
     grids: list[Grid] = []
+    lines = [split_glued_numbers(line) for line in lines]
     for run in lines_to_runs(lines):
         above = [line for line in lines if line.bottom <= run.lines[0].top + 0.5]
         tail = label_tail(run, above)

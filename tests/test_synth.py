@@ -97,8 +97,6 @@ def test_styles_print_figures_as_reports_do() -> None:
 
 SHORT_RUN = [(seed, RENDERERS[seed % len(RENDERERS)]) for seed in range(200, 212)]
 SHORT_RUN_FAILING: dict[Any, str] = {
-    (201, "pdf-unruled"): "unruled, narrow cells and a row split by a page break: cells lost",
-    (209, "pdf-unruled"): "unruled, a row split by a page break: table split, rows lost",
 }
 
 

@@ -164,7 +164,6 @@ WORDINGS = {
 }
 WORDING_FAILING: dict[Any, str] = {
     ("form", "pdf-unruled"): "unruled header cells of 1-3 lines centred: columns shifted",
-    ("region-words", "pdf-unruled"): "KPI 'Итого / Ф.Б. / бюджет области' under Факт: lost",
 }
 
 
@@ -180,7 +179,6 @@ def test_header_wording(tmp_path: Path, wording: str, renderer: str) -> None:
 NARROW_FAILING: dict[Any, str] = {
     ("\u00a0", "pdf-ruled"): "code '9.12.5' wrapped in a narrow cell on a continued page",
     (" ", "pdf-ruled"): "code '9.12.5' wrapped in a narrow cell on a continued page",
-    ("\u00a0", "pdf-unruled"): "numbers wrapped in unruled narrow columns: cells lost",
 }
 
 
@@ -194,8 +192,6 @@ def test_numbers_wrapped_in_narrow_cells(tmp_path: Path, sep: str, renderer: str
 
 
 SPLIT_FAILING: dict[Any, str] = {
-    ("pdf-unruled", True): "unruled label continued on the next page: rows lost",
-    ("pdf-ruled", False): "ruled label continued on a page without header: rows lost",
 }
 
 

@@ -183,10 +183,18 @@ def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: in
     return blocks
 
 
-def header_to_cells(header: Sequence[Line]) -> list[list[Segment]]:
-    """Header phrases that overlap horizontally and touch vertically form one cell."""
+def header_to_cells(
+    header: Sequence[Line], bounds: Sequence[float] = ()
+) -> list[list[Segment]]:
+    """Header phrases that overlap horizontally and touch vertically form one cell.
+
+    A phrase is first cut where a body column boundary falls in a blank between its
+    words: the lines of two neighbouring narrow header cells printed a space apart
+    ("ый бюджет Российской") belong to two cells."""
     cells: list[list[Segment]] = []
-    for seg in sorted((s for line in header for s in line.segments), key=lambda s: s.top):
+    segments = (part for line in header for s in line.segments
+                for part in cut_at_bounds(s, bounds[1:-1]))
+    for seg in sorted(segments, key=lambda s: s.top):
         for cell in cells:
             if any(_stacked(seg, other) for other in cell):
                 cell.append(seg)
@@ -194,6 +202,33 @@ def header_to_cells(header: Sequence[Line]) -> list[list[Segment]]:
         else:
             cells.append([seg])
     return cells
+
+
+def cut_at_bounds(seg: Segment, bounds: Sequence[float]) -> list[Segment]:
+    """``seg`` split at every boundary that lies in a blank between two of its words, and
+    wherever two words stand apart with no blank glyph between them (two strings printed
+    side by side, not one phrase)."""
+    parts: list[list[Glyph]] = [[]]
+    last_ink: Glyph | None = None
+    blank = False
+    for g in seg.glyphs:
+        ink = bool(g.text.strip())
+        if ink and last_ink is not None and parts[-1]:
+            gap = g.x0 - last_ink.x1
+            at_bound = any(last_ink.x1 <= b <= g.x0 for b in bounds) and gap > 0.1
+            if at_bound or (not blank and gap > 0.4 * max(g.size, 1.0)):
+                parts.append([])
+        blank = not ink and last_ink is not None
+        if ink or parts[-1]:
+            parts[-1].append(g)
+        if ink:
+            last_ink, blank = g, False
+    return [Segment(_strip_blanks(p)) for p in parts if any(g.text.strip() for g in p)]
+
+
+def _strip_blanks(glyphs: list[Glyph]) -> tuple[Glyph, ...]:
+    ink = [i for i, g in enumerate(glyphs) if g.text.strip()]
+    return tuple(glyphs[ink[0] : ink[-1] + 1])
 
 
 def _stacked(a: Segment, b: Segment) -> bool:
@@ -206,7 +241,7 @@ def header_to_blocks(
     header: Sequence[Line], bounds: Sequence[float], first_value: int = 0
 ) -> tuple[list[Block], int]:
     """Header cells → blocks on one or two header rows; returns (blocks, header row count)."""
-    cells = header_to_cells(header)
+    cells = header_to_cells(header, bounds)
     if not cells:
         return [], 0
     size = median(s.size for c in cells for s in c)

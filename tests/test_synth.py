@@ -163,7 +163,6 @@ WORDINGS = {
                       "extrabudgetary": "Внебюджетные источники*"},
 }
 WORDING_FAILING: dict[Any, str] = {
-    ("form", "pdf-unruled"): "unruled header cells of 1-3 lines centred: columns shifted",
 }
 
 

@@ -7,6 +7,7 @@ covers.  Both engines (ruled and whitespace) end by handing blocks to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -175,10 +176,21 @@ def _wraps_into(
         span = max(g.x1 for g in last) - min(g.x0 for g in last)
         texts = [glyphs_to_text(last), glyphs_to_cell_text(glyphs)]
         width = bounds[col + 1] - bounds[col]
-        if "\n" in texts[1] or join_wrapped_number(texts, [span], width) is None:
+        if "\n" in texts[1]:
+            return False
+        if join_wrapped_number(texts, [span], width) is None and not _code_goes_on(*texts):
             return False
         tails += 1
     return tails > 0
+
+
+_CODE_HEAD = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.$")
+_CODE_TAIL = re.compile(r"^\d{1,2}\.?$")
+
+
+def _code_goes_on(head: str, tail: str) -> bool:
+    """A row code wrapped after one of its dots in a narrow cell: "9.12." over "5"."""
+    return bool(_CODE_HEAD.match(head) and _CODE_TAIL.match(tail))
 
 
 def row_glyphs_by_column(lines: Sequence[Line], bounds: Sequence[float]) -> dict[int, list[Glyph]]:

@@ -176,8 +176,6 @@ def test_header_wording(tmp_path: Path, wording: str, renderer: str) -> None:
 
 
 NARROW_FAILING: dict[Any, str] = {
-    ("\u00a0", "pdf-ruled"): "code '9.12.5' wrapped in a narrow cell on a continued page",
-    (" ", "pdf-ruled"): "code '9.12.5' wrapped in a narrow cell on a continued page",
 }
 
 

@@ -147,7 +147,8 @@ def merge_wrapped(
 
     A group goes back into the one above when it lies at line pitch below it (not row
     spacing), every value column it fills holds the tail of a number wrapped there
-    ("24 585," over "2") and its label text, if any, goes on in lower case ("лиц")."""
+    ("24 585," over "2") and its label text, if any, goes on rather than opening a total
+    ("ИТОГО", "Всего")."""
     out: list[list[Line]] = []
     for group in groups:
         if out and _wraps_into(out[-1], group, bounds, stacking):
@@ -167,8 +168,8 @@ def _wraps_into(
     tails = 0
     for col, glyphs in below.items():
         if col in stacking:
-            if glyphs_to_text(glyphs_to_baselines(glyphs)[0])[:1].isupper():
-                return False  # "ИТОГО", a new label: a row of its own
+            if _OPENS_ROW.match(glyphs_to_text(glyphs_to_baselines(glyphs)[0])):
+                return False  # "ИТОГО", "Всего": a row of its own
             continue
         if col not in top:
             return False
@@ -184,6 +185,7 @@ def _wraps_into(
     return tails > 0
 
 
+_OPENS_ROW = re.compile(r"^\s*(?:(?i:итого|всего)|[А-ЯЁA-Z]{5,}\b)")
 _CODE_HEAD = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.$")
 _CODE_TAIL = re.compile(r"^\d{1,2}\.?$")
 

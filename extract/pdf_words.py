@@ -75,16 +75,26 @@ def _continues(current: Sequence[Line], value_x: float, line: Line) -> bool:
     size = max(last.size, line.size)
     if line.top - last.bottom > 2.5 * size or abs(line.size - current[0].size) > 0.15 * size:
         return False
-    if is_data_line(line) or line.x1 < value_x:
+    if is_data_line(line) or line.x1 < value_x or _wrapped_tails(line, value_x):
         return True
     left = min(x.x0 for x in current)
     return len(line.segments) >= 3 and abs(line.x0 - left) < 2.0
 
 
+_TAIL = re.compile(r"^[,.]?\d{1,3}$")
+
+
+def _wrapped_tails(line: Line, value_x: float) -> bool:
+    """A line whose figures are the ends of numbers wrapped in narrow cells (",6", "5")."""
+    tails = [s for s in line.segments if s.x1 > value_x]
+    return bool(tails) and all(_TAIL.match(s.text) for s in tails)
+
+
 def _trim(run: Run) -> Run:
     """Drop trailing non-data lines (a note under the table is not a row)."""
     lines = list(run.lines)
-    while lines and not is_data_line(lines[-1]) and lines[-1].x0 > run.value_x:
+    while (lines and not is_data_line(lines[-1]) and lines[-1].x0 > run.value_x
+           and not _wrapped_tails(lines[-1], run.value_x)):
         lines.pop()
     return Run(tuple(lines), run.value_x)
 
@@ -350,7 +360,7 @@ def split_glued_numbers(line: Line) -> Line:
     return Line(tuple(part for s in line.segments for part in _split_segment(s)))
 
 
-_DIGITS_ONLY = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-]+$")
+_DIGITS_ONLY = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2013\u2014\u2212хХxX*]+$")
 
 
 def _split_segment(seg: Segment) -> list[Segment]:

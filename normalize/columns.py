@@ -112,10 +112,9 @@ def _opens_with_label_tail(grid: Grid) -> bool:
     label columns only, no header words, and a body row right under it."""
     if len(grid.rows) < 2 or not _is_label_only(grid.rows[0], 0):
         return False
-    words = " ".join(_texts(grid.rows[0]))
-    return not (CODE_HEADER.match(words) or LABEL_HEADER.search(words)) and _is_body_row(
-        grid.rows[1]
-    )
+    words = " ".join(t for t in _texts(grid.rows[0]) if t)
+    header_like = CODE_HEADER.match(words) or (words[:1].isupper() and LABEL_HEADER.match(words))
+    return not header_like and _is_body_row(grid.rows[1])
 
 
 def _column_path(grid: Grid, col: int, n_header: int) -> tuple[str, ...]:

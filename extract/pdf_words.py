@@ -336,9 +336,13 @@ def _two_levels(
 
 
 def is_table(run: Run, header: Sequence[Line]) -> bool:
-    """Two data lines make a table; one is enough under a header of several columns."""
-    data = sum(map(is_data_line, run.lines))
-    return data >= 2 or (data == 1 and any(len(x.segments) >= 2 for x in header))
+    """Two data lines make a table; one is enough under a header of several columns, or
+    when it holds three figures or more (the one row of a table's page, often the last
+    row before a page break or the first after it)."""
+    data = [line for line in run.lines if is_data_line(line)]
+    if len(data) >= 2 or (data and any(len(x.segments) >= 2 for x in header)):
+        return True
+    return bool(data) and sum(is_number_shaped(s.text) for s in data[0].segments) >= 3
 
 
 def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:

@@ -78,13 +78,46 @@ def _cell(gc: GridCell, column: ValueColumn, ctx: RowContext, label: str) -> Cel
     )
 
 
+def _total_word_column(cells: list[GridCell], layout: Layout, label: str) -> int | None:
+    """A row with no label of its own whose word "ИТОГО" stands in another column (under
+    the last text column, or in a value column left of the figures): that column."""
+    if label:
+        return None
+    for j, cell in enumerate(cells):
+        if j != layout.label_col and TOTAL_LABEL.match(cell.text) and not parse_code(cell.text):
+            return j
+    return None
+
+
+def _value_cells(cells: list[GridCell], r: int, layout: Layout) -> list[ValueColumn]:
+    """The value columns holding the row's own figures.  A figure merged over several value
+    columns (an ИТОГО over "Количество … Итого стоимость") stands under the last of them:
+    the column that sums up the row."""
+    out: list[ValueColumn] = []
+    for k, v in enumerate(layout.values):
+        if v.index >= len(cells):
+            continue
+        origin = cells[v.index].origin
+        if origin is not None and origin[0] != r:
+            continue  # merged down from a row above
+        following = layout.values[k + 1] if k + 1 < len(layout.values) else None
+        if (origin is not None and following is not None and following.index < len(cells)
+                and cells[following.index].origin == origin):
+            continue  # the merged figure goes on to the right
+        out.append(v)
+    return out
+
+
 def grid_row_to_row(cells: list[GridCell], r: int, layout: Layout, ctx: RowContext) -> Row | None:
     """One body row; None for "в том числе" lines and rows with nothing in them."""
     code, label = _row_code_and_label(cells, layout)
+    word = _total_word_column(cells, layout, label) if code is None else None
+    if word is not None:
+        label = clean_label(cells[word].text)
     values = [
         _cell(cells[v.index], v, ctx, label)
-        for v in layout.values
-        if v.index < len(cells) and cells[v.index].origin in (None, (r, v.index))
+        for v in _value_cells(cells, r, layout)
+        if v.index != word
     ]
     has_values = any(c.status is not Status.EMPTY for c in values)
     if not code and not has_values:

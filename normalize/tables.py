@@ -84,8 +84,26 @@ def _with_defaults(layout: Layout, kind: TableKind) -> Layout:
     return dataclasses.replace(layout, values=values)
 
 
+def _seen_in_body(grid: Grid, n_header: int, previous: Piece | None) -> bool:
+    """Whether the rows taken for a header are body rows of the table above, continued
+    over the page: each has most of its texts already in the same columns of that table's
+    body ("супруга", "земельные участки:"), which a header never repeats."""
+    if previous is None or grid.n_cols != previous.grid.n_cols or not n_header:
+        return False
+    top = previous.layout.n_header
+    seen = [{c.text.strip() for c in col} for col in zip(*previous.grid.rows[top:], strict=False)]
+    for row in grid.rows[:n_header]:
+        texts = [(j, c.text.strip()) for j, c in enumerate(row) if c.text.strip()]
+        known = sum(1 for j, t in texts if j < len(seen) and t in seen[j])
+        if not texts or known * 2 <= len(texts):
+            return False
+    return True
+
+
 def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     n_header = count_header_rows(grid)
+    if _seen_in_body(grid, n_header, previous):
+        n_header = 0
     title = context_to_title(grid.context)
     continued = False
     if (
@@ -117,9 +135,40 @@ def _default_unit(layout: Layout, kind: TableKind) -> Unit | None:
     return Unit.THOUSAND_RUB if kind is TableKind.EXPENSES else None
 
 
+def _stack(header: Grid, body: Grid) -> Grid:
+    """A header printed alone at the foot of a page over the body on the next page: one
+    grid (the header's page; each cell keeps its own page)."""
+    shift = len(header.rows)
+    rows = [
+        [c.model_copy(update={"origin": (c.origin[0] + shift, c.origin[1]) if c.origin else None})
+         for c in row]
+        for row in body.rows
+    ]
+    return header.model_copy(update={"rows": header.rows + rows})
+
+
+def _header_only(grid: Grid) -> bool:
+    n = count_header_rows(grid)
+    return bool(grid.rows) and n == len(grid.rows) and not header_names_nothing(grid, n)
+
+
+def stack_lone_headers(grids: list[Grid]) -> list[Grid]:
+    """Join each grid that is all header to the headless grid after it with as many
+    columns (a header kept apart from its body by a page break)."""
+    out: list[Grid] = []
+    for grid in grids:
+        head = out[-1] if out else None
+        if (head is not None and _header_only(head) and grid.n_cols == head.n_cols
+                and header_names_nothing(grid, count_header_rows(grid))):
+            out[-1] = _stack(head, grid)
+        else:
+            out.append(grid)
+    return out
+
+
 def grids_to_pieces(grids: list[Grid]) -> list[Piece]:
     pieces: list[Piece] = []
-    for grid in grids:
+    for grid in stack_lone_headers(grids):
         if not grid.rows:
             continue
         piece = grid_to_piece(grid, pieces[-1] if pieces else None)

@@ -74,11 +74,21 @@ def _is_column_numbering(texts: list[str]) -> bool:
 
 
 def _is_figure(text: str) -> bool:
-    """A number as a body cell holds it: not a year ("2016" heads a column), not a dash."""
+    """A number as a body cell holds it: not a year ("2016" heads a column), not a dash;
+    in a cell of several lines, on a line of its own (a Word cell with a value a line)."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) > 1:
+        return any(_is_figure(ln) for ln in lines)
     parsed = parse_number(text)
     if parsed.status is not Status.NUMBER or parsed.value is None:
         return False
     return not (YEAR.fullmatch(text.strip()) and parsed.value == parsed.value.to_integral())
+
+
+def _figures_by_line(text: str) -> bool:
+    """A cell of several lines, each a number (one value a line)."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    return len(lines) > 1 and all(looks_like_number(ln) for ln in lines)
 
 
 def _own_texts(row: list[GridCell], r: int) -> list[str]:
@@ -97,7 +107,7 @@ def _is_body_row(row: list[GridCell], r: int = 0) -> bool:
         return True
     if any(_is_figure(t) for t in _own_texts(row, r)[1:]):
         return True  # a header names columns; a figure is data
-    numeric = sum(1 for t in texts[1:] if t and looks_like_number(t))
+    numeric = sum(1 for t in texts[1:] if t and looks_like_number(t) and not YEAR.fullmatch(t))
     return numeric >= max(1, (len([t for t in texts if t]) - 1) // 2)
 
 
@@ -150,7 +160,7 @@ def _body_stats(grid: Grid, n_header: int, col: int) -> tuple[int, int, int, flo
             continue
         filled += 1
         total_len += len(text)
-        if looks_like_number(text):
+        if looks_like_number(text) or _figures_by_line(text):
             numeric += 1
         if parse_code(text) is not None:
             codes += 1

@@ -30,7 +30,7 @@ class Formula:
 
 
 def _formula(target: int, text: str) -> Formula | None:
-    pos, terms, ops = 0, [], []
+    pos, terms, ops = 0, list[int](), list[str]()
     while pos < len(text):
         m = _TERM.match(text, pos)
         if m is None or m.end() == pos or (terms and m.group(1) is None):

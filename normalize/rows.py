@@ -58,8 +58,20 @@ def _cell_unit(ctx: RowContext, column: ValueColumn, label: str, parsed_unit: Un
     return column.unit or ctx.default_unit or Unit.THOUSAND_RUB
 
 
+def _figure_text(text: str) -> str:
+    """The figure of a cell that adds a note on the lines below it ("45535622" over "(с
+    учетом продажи имущества)"): the first line, when the others hold no figure of their
+    own; ``raw`` keeps the note."""
+    first, _, rest = text.strip().partition("\n")
+    if not rest or parse_number(first).status is not Status.NUMBER:
+        return text
+    if any(parse_number(ln).status is Status.NUMBER for ln in rest.split("\n")):
+        return text
+    return first
+
+
 def _cell(gc: GridCell, column: ValueColumn, ctx: RowContext, label: str) -> Cell:
-    parsed = parse_number(gc.text)
+    parsed = parse_number(_figure_text(gc.text))
     unit = _cell_unit(ctx, column, label, parsed.unit) if parsed.status is Status.NUMBER else None
     if ctx.kind is TableKind.OTHER and parsed.status is Status.NUMBER and parsed.unit is None:
         unit = column.unit or ctx.default_unit
@@ -94,12 +106,13 @@ def _value_cells(cells: list[GridCell], r: int, layout: Layout) -> list[ValueCol
     columns (an ИТОГО over "Количество … Итого стоимость") stands under the last of them:
     the column that sums up the row."""
     out: list[ValueColumn] = []
+    indexes = {v.index for v in layout.values}
     for k, v in enumerate(layout.values):
         if v.index >= len(cells):
             continue
         origin = cells[v.index].origin
-        if origin is not None and origin[0] != r:
-            continue  # merged down from a row above
+        if origin is not None and (origin[0] != r or origin[1] not in indexes):
+            continue  # merged down from a row above, or from a text column
         following = layout.values[k + 1] if k + 1 < len(layout.values) else None
         if (origin is not None and following is not None and following.index < len(cells)
                 and cells[following.index].origin == origin):

@@ -17,6 +17,7 @@ from normalize.columns import Layout, count_header_rows, grid_to_layout, header_
 from normalize.infer import infer_sources
 from normalize.labels import clean_label
 from normalize.rows import RowContext, grid_row_to_row
+from normalize.stacked import split_stacked
 from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
 from schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
 from schemas.numformat import is_unit_caption
@@ -122,9 +123,10 @@ def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     piece = Piece(grid=grid, layout=layout, title=title, kind=kind, continued=continued)
     ctx = RowContext(kind=kind, default_unit=_default_unit(layout, kind))
     for r in range(layout.n_header, len(grid.rows)):
-        row = grid_row_to_row(grid.rows[r], r, layout, ctx)
-        if row is not None:
-            piece.rows.append(row)
+        for cells in split_stacked(grid.rows[r], r, layout):
+            row = grid_row_to_row(cells, r, layout, ctx)
+            if row is not None:
+                piece.rows.append(row)
     return piece
 
 
@@ -208,6 +210,8 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
         )
         if not (same_text or same_meaning):
             return Join.NONE
+        if piece.grid.page == current.grid.page:
+            return Join.NONE  # a header again on the same page: the next table, not a page break
         if piece.title and current.title and piece.title != current.title:
             return Join.NONE
     first = next((r.code for r in piece.rows if r.code), None)

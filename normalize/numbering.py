@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from schemas import Grid, Relation
+
+if TYPE_CHECKING:
+    from normalize.columns import Layout
 
 _NUMBER = r"(?:гр(?:афа)?\.?\s*)?(\d{1,3})"
 _CELL = re.compile(rf"^\s*{_NUMBER}\s*(?:=\s*(.+?))?\s*$", re.I)
@@ -84,3 +90,26 @@ def row_formulas(texts: list[str]) -> list[Formula]:
         return []
     found = (cell_numbering(t) for t in texts if t.strip())
     return [c[1] for c in found if c is not None and c[1] is not None]
+
+
+def grid_relations(grid: Grid, layout: Layout) -> list[Relation]:
+    """The formulas of the grid's numbering row over its value columns, as contract
+    relations (a formula naming a column that holds no values is left out)."""
+    for row in grid.rows[: layout.n_header]:
+        texts = [c.text.strip() for c in row]
+        numbers = row_numbering(texts)
+        if numbers is None:
+            continue
+        columns = {n: j for j, n in enumerate(numbers) if n is not None}
+        paths = {v.index: list(v.path) for v in layout.values}
+        out: list[Relation] = []
+        for formula in row_formulas(texts):
+            at = [columns.get(n) for n in (formula.target, *formula.terms)]
+            if any(j is None or j not in paths for j in at) or formula.signs.count(-1):
+                continue
+            target, *terms = (paths[j] for j in at if j is not None)
+            out.append(Relation(kind="column_formula", text=formula.text,
+                                op="product" if formula.op == "*" else "sum",
+                                target=target, terms=terms, page=grid.page))
+        return out
+    return []

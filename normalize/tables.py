@@ -16,6 +16,7 @@ from normalize.codes import parse_code
 from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
 from normalize.infer import infer_sources
 from normalize.labels import clean_label
+from normalize.numbering import grid_relations
 from normalize.rows import RowContext, grid_row_to_row
 from normalize.stacked import split_stacked
 from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
@@ -303,6 +304,7 @@ def _group_to_table(index: int, head: Piece, members: list[Piece], joins: list[J
         quality=round(parsed / len(cells), 4) if cells else 0.0,
         confidence=structure_confidence(doubts),
         doubts=doubts,
+        relations=grid_relations(head.grid, head.layout),
         rows=rows,
     )
 

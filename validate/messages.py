@@ -18,6 +18,9 @@ def where(ctx: TableContext, ref: Ref, *, source: bool = True, page: bool = True
     if page and cell is not None and cell.page is not None:
         parts.append(f"стр. {cell.page}")
     parts.append(ctx.label(ref.row))
+    if ref.measure is None or ref.source is None:
+        parts.append(ctx.column_name(ref))
+        return ", ".join(parts)
     parts.append(MEASURE_WORDS[ref.measure])
     if source:
         parts.append(SOURCE_WORDS[ref.source])

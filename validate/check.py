@@ -65,7 +65,8 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
     the relations checked."""
     ctx = build_context(table)
     equations = table_equations(ctx)
-    found = Localisation(equations, ctx.terms)
+    product = products(ctx, Severity.ERROR)
+    found = Localisation(equations, {**ctx.terms, **product.fixed})
     keyed: list[tuple[tuple[int, int, int, int, str], Finding]] = []
 
     doubt = Doubtful(ctx)
@@ -97,11 +98,10 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
         finding = _equation_finding(ctx, eq, severity, message)
         keyed.append((_key(eq.row, finding), finding))
 
-    product_findings, product_checks = products(ctx, Severity.ERROR)
-    keyed += [(_key(row, f), f) for row, f in product_findings]
+    keyed += [(_key(row, f), f) for row, f in product.findings]
     keyed.sort(key=lambda pair: pair[0])
     checks = equations_to_checks(ctx, equations, _broken_at_start(equations, ctx), doubt.of)
-    return [finding for _, finding in keyed], list(ctx.skipped), checks + product_checks
+    return [finding for _, finding in keyed], list(ctx.skipped), checks + product.checks
 
 
 class Doubtful:

@@ -50,9 +50,11 @@ class TableContext:
             label = self.table.rows[row].label
             return "ИТОГО" if self.table.kind is not TableKind.OTHER else f"строка «{label}»"
         code = self.codes[row]
+        label = self.table.rows[row].label
+        if code and label and self.table.kind is TableKind.OTHER:
+            return f"строка {code} «{_short(label)}»"  # a form's own numbers tell little
         if code:
             return f"строка {code}"
-        label = self.table.rows[row].label
         return f"строка «{_short(label)}»" if label else "строка без номера"
 
     def column_name(self, ref: Ref) -> str:

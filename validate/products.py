@@ -5,11 +5,13 @@ where it fails is a warning).
 
 A product is not a sum, so it is checked row by row here, not through the localiser:
 the product column is the cell named, with the value the factors give, rounded as the
-cell is printed.
+cell is printed.  The sums see the named cells with those values (``fixed``), so a
+wrong amount is not blamed a second time on the ИТОГО it feeds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,9 +20,9 @@ from schemas.report import Check, Finding, Severity, Status, TableKind
 
 from . import messages
 from .context import TableContext
-from .model import COLUMN_FORMULA, COLUMN_PRODUCT, Ref
+from .model import COLUMN_FORMULA, COLUMN_PRODUCT, Ref, Term
 
-AGREE = Decimal("0.9")
+AGREE = Decimal("0.8")
 """Share of the rows with all three figures on which a product must hold to be inferred."""
 MIN_ROWS = 3
 
@@ -95,24 +97,32 @@ def inferred_products(ctx: TableContext, declared: list[Product]) -> list[Produc
     return out
 
 
-def products(ctx: TableContext, severity_if_sure: Severity
-             ) -> tuple[list[tuple[int, Finding]], list[Check]]:
-    """(row, finding) for each row where a product fails, and the products checked."""
+@dataclass
+class ProductResults:
+    findings: list[tuple[int, Finding]]  # (row, finding) for each row where a product fails
+    checks: list[Check]
+    fixed: dict[Ref, Term]  # the cells named, with the value the factors give
+
+
+def products(ctx: TableContext, severity_if_sure: Severity) -> ProductResults:
+    """Every product of the table checked, row by row."""
+    out = ProductResults([], [], {})
     if ctx.table.kind is not TableKind.OTHER:
-        return [], []
+        return out
     declared = declared_products(ctx)
-    findings: list[tuple[int, Finding]] = []
-    checks: list[Check] = []
     for p in declared + inferred_products(ctx, declared):
         rows = [(r, e) for r in range(len(ctx.table.rows)) if (e := _expected(ctx, r, p))]
         broken = [(r, e) for r, e in rows if not _holds(e)]
         severity = severity_if_sure if p.declared else Severity.WARNING
-        findings += [(r, _finding(ctx, p, r, e, severity)) for r, e in broken]
-        checks.append(Check(
+        for r, e in broken:
+            out.findings.append((r, _finding(ctx, p, r, e, severity)))
+            ref = Ref(r, None, None, p.target)
+            out.fixed[ref] = dataclasses.replace(ctx.terms[ref], value=e[1])
+        out.checks.append(Check(
             table=ctx.table.id, rule=COLUMN_FORMULA if p.declared else COLUMN_PRODUCT,
             relation=_relation(ctx, p), declared=p.declared,
             column=list(ctx.paths[p.target]), equations=len(rows), broken=len(broken)))
-    return findings, checks
+    return out
 
 
 def _name(ctx: TableContext, column: int) -> str:

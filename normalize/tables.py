@@ -41,12 +41,24 @@ def context_to_title(context: list[str]) -> str | None:
     starts = [i for i, ln in enumerate(lines) if TITLE_START.match(ln)]
     if not starts:
         return None
-    parts = []
+    parts: list[str] = []
     for ln in lines[starts[-1] :]:
-        if is_unit_caption(ln) or re.fullmatch(r"\d{1,3}", ln):
+        if is_unit_caption(ln) or re.fullmatch(r"\d{1,3}", ln) or _new_line_of_text(parts, ln):
             break
         parts.append(ln)
     return clean_label("\n".join(parts)) or None
+
+
+_FIELD = re.compile(r"^[А-ЯЁA-Z][^:]{0,40}:")
+
+
+def _new_line_of_text(parts: list[str], line: str) -> bool:
+    """A line after the title that is not its wrap: a field such as "Участник закупки: …",
+    or a capitalised line after a title that closed with a bracket or a full stop."""
+    if not parts:
+        return False
+    closed = parts[-1].rstrip().endswith((")", "."))
+    return bool(_FIELD.match(line)) or (closed and line[:1].isupper())
 
 
 def _kind(layout: Layout, title: str | None, grid: Grid) -> TableKind:

@@ -11,7 +11,9 @@ import pytest
 
 import svodka
 from normalize import raw_to_report
-from schemas import Grid, GridCell, RawDocument, Severity, TableKind
+from schemas import Cell, Grid, GridCell, RawDocument, Row, Severity, Table, TableKind
+from svodka.render import checks_line
+from validate.check import table_to_results
 
 from .tablegen import FONT_FILE, Ruled, ruled_pdf, word_table
 
@@ -149,3 +151,38 @@ def test_grid_with_figures_but_no_table_is_not_silent() -> None:
     assert report.tables == []
     (finding,) = [f for f in report.findings if f.rule == "table_not_read"]
     assert finding.severity is Severity.WARNING and finding.message.startswith("стр. 3:")
+
+
+def _balance(total_i: str) -> Table:
+    def row(label: str, raw: str, total: bool = False) -> Row:
+        cell = Cell(column=["На конец года"], value=Decimal(raw), raw=raw, page=1)
+        return Row(label=label, is_total=total, cells=[cell])
+
+    return Table(id="t1", kind=TableKind.OTHER, rows=[
+        row("Нематериальные активы", "10"), row("Основные средства", "90"),
+        row("Итого по разделу I", total_i, True),
+        row("Запасы", "30"), row("Денежные средства", "20"),
+        row("Итого по разделу II", "50", True), row("БАЛАНС", "150", True)])
+
+
+def test_section_totals_and_balance_over_them() -> None:
+    findings, _, checks = table_to_results(_balance("100"))
+    assert findings == [] and [(c.rule, c.equations, c.broken) for c in checks] == [
+        ("total_rows", 3, 0)]
+    findings, _, _ = table_to_results(_balance("110"))
+    assert [(f.rule, f.actual, f.expected) for f in findings] == [
+        ("total_rows", Decimal("110"), Decimal("100"))]
+    assert findings[0].message == (
+        "стр. 1, строка «Итого по разделу I», На конец года: 110 ≠ сумма строк "
+        "«Нематериальные активы», «Основные средства» = 100")
+
+
+def test_check_says_what_was_verified_or_that_nothing_was(tmp_path: Path) -> None:
+    priced = svodka.read(_priced(tmp_path, RIGHT, "1 873,00", ["1", "2", "3", "4", "5=3*4"]))
+    assert checks_line(priced) == "проверено соотношений: 2 (6 равенств, не сошлось: 0)"
+    rows = [["Государство", "Место", "ВВП за 2018 г."], ["Китай", "1", "25362"],
+            ["США", "2", "20494"]]
+    plain = svodka.read(ruled_pdf(tmp_path / "plain.pdf", [[Ruled(
+        rows=rows, widths=[120, 60, 90], heights=[14, 14, 14])]]))
+    assert plain.tables and plain.checks == []
+    assert checks_line(plain).startswith("ничего не проверено")

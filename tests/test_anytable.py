@@ -170,8 +170,8 @@ def test_section_totals_and_balance_over_them() -> None:
     assert findings == [] and [(c.rule, c.equations, c.broken) for c in checks] == [
         ("total_rows", 3, 0)]
     findings, _, _ = table_to_results(_balance("110"))
-    assert [(f.rule, f.actual, f.expected) for f in findings] == [
-        ("total_rows", Decimal("110"), Decimal("100"))]
+    assert [(f.severity, f.rule, f.actual, f.expected) for f in findings] == [
+        (Severity.ERROR, "total_rows", Decimal("110"), Decimal("100"))]
     assert findings[0].message == (
         "стр. 1, строка «Итого по разделу I», На конец года: 110 ≠ сумма строк "
         "«Нематериальные активы», «Основные средства» = 100")
@@ -186,3 +186,25 @@ def test_check_says_what_was_verified_or_that_nothing_was(tmp_path: Path) -> Non
         rows=rows, widths=[120, 60, 90], heights=[14, 14, 14])]]))
     assert plain.tables and plain.checks == []
     assert checks_line(plain).startswith("ничего не проверено")
+
+
+def test_a_total_opening_its_rows_is_checked_downwards_and_never_a_sure_error() -> None:
+    def row(label: str, raw: str, total: bool = False) -> Row:
+        cell = Cell(column=["2020 год"], value=Decimal(raw), raw=raw, page=1)
+        return Row(label=label, is_total=total, cells=[cell])
+
+    def table(second: str) -> Table:
+        return Table(id="t1", kind=TableKind.OTHER, rows=[
+            row("Налоговые доходы", "70"), row("Неналоговые доходы", "30"),
+            row("Всего доходов", "100", True),
+            row("Всего расходов, в том числе:", "120", True),
+            row("Образование", "80"), row("Культура", second)])
+
+    findings, _, checks = table_to_results(table("40"))
+    assert findings == [] and [(c.equations, c.broken) for c in checks] == [(2, 0)]
+    findings, _, _ = table_to_results(table("45"))
+    assert [(f.severity, f.rule) for f in findings] == [(Severity.WARNING, "total_rows")]
+    assert findings[0].message == (
+        "стр. 1, строка «Всего расходов, в том числе:», 2020 год: 120 ≠ сумма строк "
+        "«Образование», «Культура» = 125 (структура таблицы не установлена надёжно: "
+        "неясно, строки над итогом он суммирует или под ним)")

@@ -124,10 +124,15 @@ class Doubtful:
         return any(min(rows) < at <= max(rows) for at in self.joins)
 
     def of(self, eq: Equation) -> bool:
-        return self._column(eq) or self._join(eq)
+        return eq.guessed is not None or self._column(eq) or self._join(eq)
 
     def note(self, eq: Equation) -> str:
-        why = "графа прочитана по числам" if self._column(eq) else "стык страниц угадан"
+        if self._column(eq):
+            why = "графа прочитана по числам"
+        elif self._join(eq):
+            why = "стык страниц угадан"
+        else:
+            why = eq.guessed or ""
         return f" (структура таблицы не установлена надёжно: {why})"
 
 

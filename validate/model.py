@@ -60,6 +60,7 @@ class Equation:
     lhs: Ref
     rhs: tuple[Ref, ...]
     bound: Bound = Bound.EQUAL
+    guessed: str | None = None  # why which rows it sums is a guess (broken: a warning)
 
     @property
     def refs(self) -> tuple[Ref, ...]:

@@ -13,6 +13,7 @@ from normalize.vocab import BREAKDOWN, MONEY_LABEL, PERCENT_LABEL, TOTAL_LABEL
 from schemas import Cell, GridCell, Row, Status, TableKind, TextCell, Unit
 
 LINE_CODE = re.compile(r"^\s*\d{1,4}\s*$")
+FIGURE_AT_END = re.compile(r"[:\s]\s*-?\d[\d \u00a0]*(?:[.,]\d+)?\s*$")
 
 
 @dataclass
@@ -136,7 +137,10 @@ def grid_row_to_row(cells: list[GridCell], r: int, layout: Layout, ctx: RowConte
     if not code and not has_values:
         if not label or BREAKDOWN.match(label):
             return None
-    is_total = code is None and bool(TOTAL_LABEL.match(label)) and has_values
+    # "ИТОГО: 1311" with the figure in the label's own cell is a total too: kept as a row
+    # of its own (its figure in the label), never joined to the label above
+    is_total = code is None and bool(TOTAL_LABEL.match(label)) and (
+        has_values or bool(FIGURE_AT_END.search(label)))
     return Row(code=code, label=label, parent=_parent(code), is_total=is_total, cells=values,
                attributes=_attributes(cells, layout))
 

@@ -208,3 +208,16 @@ def test_a_total_opening_its_rows_is_checked_downwards_and_never_a_sure_error() 
         "стр. 1, строка «Всего расходов, в том числе:», 2020 год: 120 ≠ сумма строк "
         "«Образование», «Культура» = 125 (структура таблицы не установлена надёжно: "
         "неясно, строки над итогом он суммирует или под ним)")
+
+
+def test_total_with_its_figure_in_the_label_cell_is_kept_apart() -> None:
+    def cells(*texts: str) -> list[GridCell]:
+        return [GridCell(text=t, page=1) for t in texts]
+
+    grid = Grid(page=1, engine="docx", rows=[
+        cells("№", "Наименование", "Количество"), cells("1", "Стулья", "1000"),
+        cells("2", "Столы", "311"), cells("", "ИТОГО: 1311", "")])
+    raw = RawDocument(path="x.docx", sha256="0" * 64, format="docx", pages=1, grids=[grid])
+    (table,) = raw_to_report(raw).tables
+    assert [(r.label, r.is_total) for r in table.rows] == [
+        ("Стулья", False), ("Столы", False), ("ИТОГО: 1311", True)]

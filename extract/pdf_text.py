@@ -29,6 +29,7 @@ class Glyph:
     bottom: float
     size: float
     upright: bool = True
+    reads_down: bool = False  # vertical text running top to bottom (turned clockwise)
 
     @property
     def xc(self) -> float:
@@ -115,11 +116,31 @@ def chars_to_glyphs(chars: Iterable[dict[str, Any]]) -> list[Glyph]:
             top=float(c["top"]),
             bottom=float(c["bottom"]),
             size=float(c.get("size") or 0.0),
-            upright=bool(c.get("upright", True)),
+            upright=_upright(c),
+            reads_down=_direction(c)[1] < 0,
         )
         for c in chars
         if c["text"] and (c["text"].isprintable() or c["text"] in BLANKS)
     ]
+
+
+def _direction(char: dict[str, Any]) -> tuple[float, float]:
+    """The direction a character's baseline runs on the page (PDF axes, y up), from its
+    text matrix; (1, 0) when the matrix is unknown."""
+    matrix = char.get("matrix")
+    if not matrix or len(matrix) < 2:
+        return 1.0, 0.0
+    return float(matrix[0]), float(matrix[1])
+
+
+def _upright(char: dict[str, Any]) -> bool:
+    """A character on a horizontal baseline.  pdfminer's own ``upright`` flag is true for
+    a matrix turned by 90° too (its test is a·d > 0, and a and d are then rounding noise),
+    so the matrix decides: the baseline runs more across than up or down."""
+    a, b = _direction(char)
+    if abs(a) < abs(b):
+        return False
+    return bool(char.get("upright", True))
 
 
 def glyphs_to_baselines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
@@ -199,14 +220,18 @@ def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: flo
 
 
 def _rotated_text(glyphs: Sequence[Glyph]) -> str:
-    """Vertical text (rotated header cells): columns of glyphs read bottom to top."""
+    """Vertical text (rotated header cells) in reading order: text turned anticlockwise
+    reads bottom to top, its lines left to right; turned clockwise, top to bottom, its
+    lines right to left."""
+    down = sum(g.reads_down for g in glyphs) > len(glyphs) / 2
     cols: list[list[Glyph]] = []
-    for g in sorted(glyphs, key=lambda g: g.x0):
+    for g in sorted(glyphs, key=lambda g: g.x0, reverse=down):
         if cols and abs(cols[-1][-1].x0 - g.x0) <= 1.5:
             cols[-1].append(g)
         else:
             cols.append([g])
-    texts = ("".join(g.text for g in sorted(c, key=lambda g: -g.top)).strip() for c in cols)
+    order = (lambda g: g.top) if down else (lambda g: -g.top)
+    texts = (" ".join("".join(g.text for g in sorted(c, key=order)).split()) for c in cols)
     return "\n".join(t for t in texts if t)
 
 

@@ -9,8 +9,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from normalize.numbers import parse_number
 from normalize.tables import grids_to_pieces, pieces_to_tables
-from schemas import Document, Finding, RawDocument, Report, Severity, Status, Table, TableKind
+from schemas import (
+    Document,
+    Finding,
+    Grid,
+    RawDocument,
+    Report,
+    Severity,
+    Status,
+    Table,
+    TableKind,
+)
 
 ORG_PATTERN = re.compile(
     r"((?:АНО|ГАУ|ГБУ|АО|ООО|ФГБУ|МКУ|ГКУ|НО|Фонд)?\s*[«\"]?\s*"
@@ -120,7 +131,8 @@ def _other_table_finding(table: Table) -> list[Finding]:
             page=table.pages[0] if table.pages else None,
             message=f"стр. {', '.join(map(str, table.pages))}: заголовок таблицы {table.id} не "
             "распознан как форма отчёта ЦКР (нет граф Всего/ФБ/РБ): значения сохранены "
-            "с путями заголовков, арифметика не проверялась",
+            "с путями заголовков; проверяется только то, что таблица указывает сама "
+            "(строки итогов, подстроки по номерам, формулы строки нумерации граф)",
         )
     ]
 
@@ -175,6 +187,24 @@ def _drop_blank(tables: list[Table]) -> tuple[list[Table], list[Finding]]:
     return kept, findings
 
 
+def _has_figures(grid: Grid) -> bool:
+    return any(parse_number(c.text).status is Status.NUMBER for row in grid.rows for c in row)
+
+
+def _unread_grid_finding(raw: RawDocument, tables: list[Table]) -> list[Finding]:
+    """Never a silent empty result: pages whose grids hold figures but gave no table."""
+    read = {p for t in tables for p in t.pages}
+    pages = sorted({g.page for g in raw.grids if g.page not in read and _has_figures(g)})
+    if not pages:
+        return []
+    where = ", ".join(map(str, pages))
+    return [Finding(
+        severity=Severity.WARNING, rule="table_not_read", page=pages[0],
+        message=f"стр. {where}: таблица с числами найдена, но не прочитана (не удалось "
+        "отделить заголовок от строк): её значений нет в результате",
+    )]
+
+
 def raw_to_report(raw: RawDocument) -> Report:
     tables, blank = _drop_blank(pieces_to_tables(grids_to_pieces(raw.grids)))
     texts = [ln.text for ln in raw.lines] + [c for g in raw.grids for c in g.context]
@@ -187,7 +217,7 @@ def raw_to_report(raw: RawDocument) -> Report:
         organization=org,
         region=_region(org, texts),
     )
-    findings = _problem_findings(raw) + blank
+    findings = _problem_findings(raw) + blank + _unread_grid_finding(raw, tables)
     for table in tables:
         findings += _other_table_finding(table) + _doubt_findings(table)
         findings += _unreadable_findings(table) + _duplicate_code_findings(table)

@@ -16,8 +16,10 @@ from normalize.codes import parse_code
 from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
 from normalize.infer import infer_sources
 from normalize.labels import clean_label
+from normalize.numbering import grid_relations
 from normalize.positions import remap_layout
 from normalize.rows import RowContext, grid_row_to_row
+from normalize.stacked import split_stacked
 from normalize.vocab import ANY_YEAR, CONTINUATION_MARK, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
 from schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
 from schemas.numformat import is_unit_caption
@@ -40,12 +42,24 @@ def context_to_title(context: list[str]) -> str | None:
     starts = [i for i, ln in enumerate(lines) if TITLE_START.match(ln)]
     if not starts:
         return None
-    parts = []
+    parts: list[str] = []
     for ln in lines[starts[-1] :]:
-        if is_unit_caption(ln) or re.fullmatch(r"\d{1,3}", ln):
+        if is_unit_caption(ln) or re.fullmatch(r"\d{1,3}", ln) or _new_line_of_text(parts, ln):
             break
         parts.append(ln)
     return clean_label("\n".join(parts)) or None
+
+
+_FIELD = re.compile(r"^[А-ЯЁA-Z][^:]{0,40}:")
+
+
+def _new_line_of_text(parts: list[str], line: str) -> bool:
+    """A line after the title that is not its wrap: a field such as "Участник закупки: …",
+    or a capitalised line after a title that closed with a bracket or a full stop."""
+    if not parts:
+        return False
+    closed = parts[-1].rstrip().endswith((")", "."))
+    return bool(_FIELD.match(line)) or (closed and line[:1].isupper())
 
 
 def _kind(layout: Layout, title: str | None, grid: Grid) -> TableKind:
@@ -85,8 +99,26 @@ def _with_defaults(layout: Layout, kind: TableKind) -> Layout:
     return dataclasses.replace(layout, values=values)
 
 
+def _seen_in_body(grid: Grid, n_header: int, previous: Piece | None) -> bool:
+    """Whether the rows taken for a header are body rows of the table above, continued
+    over the page: each has most of its texts already in the same columns of that table's
+    body ("супруга", "земельные участки:"), which a header never repeats."""
+    if previous is None or grid.n_cols != previous.grid.n_cols or not n_header:
+        return False
+    top = previous.layout.n_header
+    seen = [{c.text.strip() for c in col} for col in zip(*previous.grid.rows[top:], strict=False)]
+    for row in grid.rows[:n_header]:
+        texts = [(j, c.text.strip()) for j, c in enumerate(row) if c.text.strip()]
+        known = sum(1 for j, t in texts if j < len(seen) and t in seen[j])
+        if not texts or known * 2 <= len(texts):
+            return False
+    return True
+
+
 def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     n_header = count_header_rows(grid)
+    if _seen_in_body(grid, n_header, previous):
+        n_header = 0
     title = context_to_title(grid.context)
     continued = False
     carried = _carried_layout(grid, previous, n_header)
@@ -102,9 +134,10 @@ def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     piece = Piece(grid=grid, layout=layout, title=title, kind=kind, continued=continued)
     ctx = RowContext(kind=kind, default_unit=_default_unit(layout, kind))
     for r in range(layout.n_header, len(grid.rows)):
-        row = grid_row_to_row(grid.rows[r], r, layout, ctx)
-        if row is not None:
-            piece.rows.append(row)
+        for cells in split_stacked(grid.rows[r], r, layout):
+            row = grid_row_to_row(cells, r, layout, ctx)
+            if row is not None:
+                piece.rows.append(row)
     return piece
 
 
@@ -125,9 +158,40 @@ def _default_unit(layout: Layout, kind: TableKind) -> Unit | None:
     return Unit.THOUSAND_RUB if kind is TableKind.EXPENSES else None
 
 
+def _stack(header: Grid, body: Grid) -> Grid:
+    """A header printed alone at the foot of a page over the body on the next page: one
+    grid (the header's page; each cell keeps its own page)."""
+    shift = len(header.rows)
+    rows = [
+        [c.model_copy(update={"origin": (c.origin[0] + shift, c.origin[1]) if c.origin else None})
+         for c in row]
+        for row in body.rows
+    ]
+    return header.model_copy(update={"rows": header.rows + rows})
+
+
+def _header_only(grid: Grid) -> bool:
+    n = count_header_rows(grid)
+    return bool(grid.rows) and n == len(grid.rows) and not header_names_nothing(grid, n)
+
+
+def stack_lone_headers(grids: list[Grid]) -> list[Grid]:
+    """Join each grid that is all header to the headless grid after it with as many
+    columns (a header kept apart from its body by a page break)."""
+    out: list[Grid] = []
+    for grid in grids:
+        head = out[-1] if out else None
+        if (head is not None and _header_only(head) and grid.n_cols == head.n_cols
+                and header_names_nothing(grid, count_header_rows(grid))):
+            out[-1] = _stack(head, grid)
+        else:
+            out.append(grid)
+    return out
+
+
 def grids_to_pieces(grids: list[Grid]) -> list[Piece]:
     pieces: list[Piece] = []
-    for grid in grids:
+    for grid in stack_lone_headers(grids):
         if not grid.rows:
             continue
         piece = grid_to_piece(grid, pieces[-1] if pieces else None)
@@ -165,6 +229,8 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
         )
         if not (same_text or same_meaning):
             return Join.NONE
+        if piece.grid.page == current.grid.page:
+            return Join.NONE  # a header again on the same page: the next table, not a page break
         if piece.title and current.title and not same_title(piece.title, current.title):
             return Join.NONE
     first = next((r.code for r in piece.rows if r.code), None)
@@ -264,6 +330,7 @@ def _group_to_table(index: int, head: Piece, members: list[Piece], joins: list[J
         quality=round(parsed / len(cells), 4) if cells else 0.0,
         confidence=structure_confidence(doubts),
         doubts=doubts,
+        relations=grid_relations(head.grid, head.layout),
         rows=rows,
     )
 

@@ -61,7 +61,8 @@ CODE_HEADER = re.compile(r"^\s*(№|n\b|n\s*п/п|№\s*п/п|код)", re.I)
 IDENTIFIER_HEADER = re.compile(r"^\s*(код|символ|шифр)\b", re.I)
 LABEL_HEADER = re.compile(r"наименовани|направлени|мероприяти|показател|статья|вид", re.I)
 BREAKDOWN = re.compile(r"^\s*в\s+т(ом)?\.?\s*ч(исле)?\.?", re.I)
-TOTAL_LABEL = re.compile(r"^\s*(итого|всего)\b", re.I)
+# a total row: "ИТОГО", "Итого по разделу I", "Всего по …", "БАЛАНС" (a balance sheet's total)
+TOTAL_LABEL = re.compile(r"^\s*(итого|всего|баланс)\b", re.I)
 
 # "(продолжение)", "Продолжение таблицы 2", "(окончание)": a title that says the table goes on
 CONTINUATION_MARK = re.compile(
@@ -70,7 +71,8 @@ CONTINUATION_MARK = re.compile(
     re.I,
 )
 TITLE_START = re.compile(
-    r"^\s*(отч[её]т|смета|ключев|план\b|показател|расход|сведени|прогноз|информаци|перечень)",
+    r"^\s*(отч[её]т|смета|ключев|план\b|показател|расход|сведени|прогноз|информаци|перечень"
+    r"|таблица\s*(?:№\s*)?\d|сводн)",
     re.I,
 )
 YEAR_IN_TITLE = re.compile(r"\b(?:в|на|за)\s+((?:19|20)\d\d)\s*(?:г\.|год)", re.I)

@@ -148,6 +148,18 @@ class Doubt(_Model):
     )
 
 
+class Relation(_Model):
+    """A relation between columns the table states itself: a formula of its column-numbering
+    row ("12=10*11", "5 = 3 + 4").  Checked on every body row (``Report.checks``)."""
+
+    kind: str = Field(description="column_formula")
+    text: str = Field(description="as printed: \"12=10*11\"")
+    op: str = Field(description="sum | product")
+    target: list[str] = Field(description="header path of the column the formula gives")
+    terms: list[list[str]] = Field(description="header paths of the columns it is made of")
+    page: int | None = None
+
+
 class Table(_Model):
     id: str
     kind: TableKind = TableKind.OTHER
@@ -164,6 +176,9 @@ class Table(_Model):
         "joins over pages): 1 when nothing was guessed; each doubt lowers it",
     )
     doubts: list[Doubt] = Field(default_factory=list)
+    relations: list[Relation] = Field(
+        default_factory=list, description="column relations the table itself states"
+    )
     rows: list[Row] = Field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
@@ -186,12 +201,30 @@ class Finding(_Model):
     page: int | None = None
 
 
+class Check(_Model):
+    """One relation checked in a table, held or not: what "no errors" verified."""
+
+    table: str
+    rule: str = Field(description="sources_sum | children_sum | grand_total | breakdown | "
+                      "total_rows | column_formula | column_product")
+    relation: str = Field(description="the relation, for people (Russian)")
+    declared: bool = Field(description="stated by the table (labels, codes, header words, "
+                           "numbering row); false: read from the numbers (broken: warnings)")
+    column: list[str] | None = Field(default=None, description="header path, when one column")
+    equations: int = Field(ge=0, description="equations checked (rows × columns)")
+    broken: int = Field(ge=0, description="of them, not holding")
+
+
 class Report(_Model):
     schema_version: str = SCHEMA_VERSION
     document: Document
     status: str = Field(default="success", description="success | partial | failure")
     tables: list[Table] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    checks: list[Check] = Field(
+        default_factory=list, description="every relation checked, table by table; empty: "
+        "nothing was checked"
+    )
 
     def cells_frame(self) -> pd.DataFrame:
         """Tidy view: one row per cell (document, table, code, … value, status, unit, page)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from extract import document_to_raw
 from normalize import raw_to_report
 from schemas import Report
-from validate import report_to_findings, report_to_ocr_corrections
+from validate import report_to_ocr_corrections, report_to_validation
 
 
 def read(path: str | Path, *, password: str | None = None, validate: bool = True) -> Report:
@@ -30,5 +30,7 @@ def read(path: str | Path, *, password: str | None = None, validate: bool = True
     report = raw_to_report(raw)
     if validate:
         report, corrected = report_to_ocr_corrections(report)
-        report.findings = [*report.findings, *corrected, *report_to_findings(report)]
+        findings, checks = report_to_validation(report)
+        report.findings = [*report.findings, *corrected, *findings]
+        report.checks = checks
     return report

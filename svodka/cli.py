@@ -21,7 +21,14 @@ from svodka import __version__
 from svodka.api import read
 from svodka.pipeline import paths_to_files, run_batch
 from svodka.progress import BatchProgress, failures_table, summary_table
-from svodka.render import SEVERITY_RU, counts_line, grouped, report_to_markdown, reports_to_json
+from svodka.render import (
+    SEVERITY_RU,
+    checks_line,
+    counts_line,
+    grouped,
+    report_to_markdown,
+    reports_to_json,
+)
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
@@ -169,6 +176,7 @@ def _print_findings(report: Report, console: Console) -> None:
             console.print(f"  [{styles[f.severity]}]{SEVERITY_RU[f.severity]}[/] "
                           f"[dim]{escape(f.rule)}[/] {escape(f.message)}", highlight=False)
     console.print(counts_line(report.findings))
+    console.print(checks_line(report), highlight=False)
 
 
 @app.command()

@@ -194,7 +194,8 @@ def test_duplicate_row_codes_are_a_finding() -> None:
 
 def test_header_not_understood_guesses_nothing() -> None:
     """A header of nonsense: the table is kept as 'other' with no measure or source guessed,
-    so no arithmetic is checked against a wrong reading of it."""
+    so no arithmetic is checked against a wrong reading of it — only what the table states
+    without its header (ИТОГО over the rows, row codes 9 → 9.1 …), never as an error."""
     report = read(fixture("bad-header.docx"))
     table = next(t for t in report.tables
                  if any(r.label.startswith("Фонд оплаты труда") for r in t.rows))
@@ -202,8 +203,11 @@ def test_header_not_understood_guesses_nothing() -> None:
     assert all(c.measure is None and c.source is None for r in table.rows for c in r.cells)
     assert not any(f.table == table.id and f.severity.value == "error" for f in report.findings)
     said = [f for f in report.findings if f.table == table.id]
-    assert [f.rule for f in said] == ["header_not_recognised"]
-    assert "арифметика не проверялась" in said[0].message
+    assert said[0].rule == "header_not_recognised"
+    assert "проверяется только то, что таблица указывает сама" in said[0].message
+    assert {(f.rule, f.severity.value) for f in said[1:]} <= {("breakdown", "warning")}
+    checked = {c.rule for c in report.checks if c.table == table.id}
+    assert checked == {"total_rows", "breakdown"}
 
 
 # --------------------------------------------------------------------------- outputs

@@ -18,6 +18,10 @@ fi
 if ! tesseract --list-langs 2>/dev/null | grep -x rus >/dev/null; then
   need_apt+=(tesseract-ocr-rus)
 fi
+# A Cyrillic TrueType font: tests draw their own PDFs of Russian tables (reportlab).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  need_apt+=(fonts-dejavu-core)
+fi
 # Chromium (headless): the test of the HTML report for QA opens it in a real browser.
 if ! command -v chromium >/dev/null; then
   need_apt+=(chromium)

@@ -8,37 +8,65 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from schemas.report import Finding, Measure, Report, Severity, Source, Table, TableKind
+from schemas.report import Check, Finding, Measure, Report, Severity, Source, Table, TableKind
 
 from . import messages
 from .breakdown import breakdown
+from .checks import equations_to_checks
 from .children_sum import children_sum
 from .context import TableContext, build_context
+from .formulas import column_formulas
 from .grand_total import grand_total
 from .localise import Correction, Localisation
-from .model import BREAKDOWN, CHILDREN_SUM, GRAND_TOTAL, SOURCES_SUM, Bound, Equation, Skipped
+from .model import (
+    BREAKDOWN,
+    CHILDREN_SUM,
+    COLUMN_FORMULA,
+    GRAND_TOTAL,
+    SOURCES_SUM,
+    TOTAL_ROWS,
+    Bound,
+    Equation,
+    Skipped,
+)
+from .products import products
 from .sources_sum import sources_sum
-from .tolerance import falls_short
+from .tolerance import falls_short, residual, tolerance, within
+from .total_rows import total_rows
 
 Rule = Callable[[TableContext], list[Equation]]
 
 RULES: dict[TableKind, tuple[Rule, ...]] = {
     TableKind.EXPENSES: (sources_sum, children_sum, grand_total),
     TableKind.KPI: (sources_sum, breakdown, grand_total),
-    TableKind.OTHER: (),  # forecasts, budget execution: no arithmetic is promised
+    # any other table: only what the table states (total rows, row codes, numbering row)
+    TableKind.OTHER: (total_rows, breakdown, column_formulas),
 }
 
 # Which rule names a blamed cell, when several of its broken equations agree.
-_RULE_ORDER = (SOURCES_SUM, GRAND_TOTAL, CHILDREN_SUM, BREAKDOWN)
+_RULE_ORDER = (SOURCES_SUM, COLUMN_FORMULA, GRAND_TOTAL, TOTAL_ROWS, CHILDREN_SUM, BREAKDOWN)
 _MEASURE_ORDER = {Measure.PLAN: 0, Measure.FACT: 1}
 _SOURCE_ORDER = {source: rank for rank, source in enumerate(Source)}
 
 
 def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
     """Findings for one table (sorted by row, measure, source) and the rows left unchecked."""
+    findings, skipped, _ = table_to_results(table)
+    return findings, skipped
+
+
+def _broken_at_start(equations: list[Equation], ctx: TableContext) -> list[bool]:
+    values = {ref: term.value for ref, term in ctx.terms.items()}
+    return [not within(eq, residual(eq, values), tolerance(eq, ctx.terms)) for eq in equations]
+
+
+def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[Check]]:
+    """Findings for one table (sorted by row, measure, source), the rows left unchecked and
+    the relations checked."""
     ctx = build_context(table)
     equations = table_equations(ctx)
-    found = Localisation(equations, ctx.terms)
+    product = products(ctx, Severity.ERROR)
+    found = Localisation(equations, {**ctx.terms, **product.fixed})
     keyed: list[tuple[tuple[int, int, int, int, str], Finding]] = []
 
     doubt = Doubtful(ctx)
@@ -70,8 +98,10 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
         finding = _equation_finding(ctx, eq, severity, message)
         keyed.append((_key(eq.row, finding), finding))
 
+    keyed += [(_key(row, f), f) for row, f in product.findings]
     keyed.sort(key=lambda pair: pair[0])
-    return [finding for _, finding in keyed], list(ctx.skipped)
+    checks = equations_to_checks(ctx, equations, _broken_at_start(equations, ctx), doubt.of)
+    return [finding for _, finding in keyed], list(ctx.skipped), checks + product.checks
 
 
 class Doubtful:
@@ -100,7 +130,7 @@ class Doubtful:
         return self.partial and eq.rule == SOURCES_SUM
 
     def of(self, eq: Equation) -> bool:
-        return self._column(eq) or self._join(eq) or self._sources(eq)
+        return eq.guessed is not None or self._column(eq) or self._join(eq) or self._sources(eq)
 
     def note(self, eq: Equation) -> str:
         if self._column(eq):
@@ -108,7 +138,7 @@ class Doubtful:
         elif self._join(eq):
             why = "стык страниц угадан"
         else:
-            why = "есть нераспознанная графа"
+            why = eq.guessed or "есть нераспознанная графа"
         return f" (структура таблицы не установлена надёжно: {why})"
 
 
@@ -119,10 +149,18 @@ def table_equations(ctx: TableContext) -> list[Equation]:
 
 def report_to_findings(report: Report) -> list[Finding]:
     """All findings of a report, table by table, in row order."""
+    return report_to_validation(report)[0]
+
+
+def report_to_validation(report: Report) -> tuple[list[Finding], list[Check]]:
+    """All findings of a report, table by table, in row order, and every relation checked."""
     findings: list[Finding] = []
+    checks: list[Check] = []
     for table in report.tables:
-        findings.extend(table_to_findings(table)[0])
-    return findings
+        table_findings, _, table_checks = table_to_results(table)
+        findings.extend(table_findings)
+        checks.extend(table_checks)
+    return findings, checks
 
 
 def _explaining(found: Localisation, correction: Correction) -> Equation:
@@ -144,7 +182,7 @@ def _equation_finding(ctx: TableContext, eq: Equation, severity: Severity,
                     cell.page if cell is not None else None)
 
 
-def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure,
+def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure | None,
              source: Source | None, actual: Decimal, expected: Decimal, message: str,
              page: int | None) -> Finding:
     return Finding(

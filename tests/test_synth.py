@@ -210,3 +210,19 @@ def test_row_split_by_a_page_break(tmp_path: Path, renderer: str, repeat_header:
     pins = plain(breaks=[12], split_rows=[12], repeat_header=repeat_header)
     diff = run(tmp_path, 79, renderer, SMALL, pins, split=True, **PLAIN)
     assert diff.ok, diff.summary()
+
+
+FACTS_FAILING: dict[Any, str] = {}
+
+
+@pytest.mark.parametrize(("region", "form", "renderer"), known(
+    [("Республики Башкортостан", "ГАУ", "pdf-ruled"),
+     ("Ханты-Мансийского автономного округа – Югры", "", "docx"),
+     ("Республики Татарстан", "АНО", "pptx")], FACTS_FAILING))
+def test_organisation_named_after_a_long_region(tmp_path: Path, region: str, form: str,
+                                                renderer: str) -> None:
+    """Family 5: the organisation and region are read whole, however many words the region
+    has ("ГАУ «Центр кластерного развития Республики Башкортостан»")."""
+    diff = run(tmp_path, 97, renderer, {**SMALL, "region": region, "form": form}, plain(),
+               **PLAIN)
+    assert diff.ok, diff.summary()

@@ -19,7 +19,7 @@ from schemas import Severity
 from tests.synth.compare import Diff, compare, expected_report, read_and_compare
 from tests.synth.layout import layouts
 from tests.synth.model import draw_model
-from tests.synth.render import available_fonts, render
+from tests.synth.render import available_fonts, has_soffice, render
 from tests.synth.styles import RENDERERS, draw_style, format_value
 
 pytestmark = pytest.mark.skipif(not available_fonts(), reason="no Cyrillic TrueType font")
@@ -225,4 +225,13 @@ def test_organisation_named_after_a_long_region(tmp_path: Path, region: str, for
     has ("ГАУ «Центр кластерного развития Республики Башкортостан»")."""
     diff = run(tmp_path, 97, renderer, {**SMALL, "region": region, "form": form}, plain(),
                **PLAIN)
+    assert diff.ok, diff.summary()
+
+
+@pytest.mark.skipif(not has_soffice(), reason="LibreOffice (soffice) not installed")
+@pytest.mark.parametrize("narrow", [False, True])
+def test_word_report_exported_to_pdf(tmp_path: Path, narrow: bool) -> None:
+    """A Word report exported to PDF by LibreOffice, as "Word → PDF" reports arrive."""
+    diff = run(tmp_path, 113, "docx-pdf", SMALL, plain(), **{**PLAIN, "narrow": narrow,
+                                                                "landscape": False})
     assert diff.ok, diff.summary()

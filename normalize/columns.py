@@ -164,10 +164,16 @@ def _names_value(path: tuple[str, ...]) -> bool:
 def _find_code_col(
     paths: list[tuple[str, ...]], stats: list[tuple[int, int, int, float]]
 ) -> int | None:
+    """The "N п/п" column: headed so, or holding mostly codes, among the first two; never a
+    column of long texts (a code merged with its label: "11.2. количество …") and never one
+    whose header names a measure or a source (a column of small whole figures)."""
     for c, path in enumerate(paths[:2]):
-        if path and CODE_HEADER.match(path[0]) and not LABEL_HEADER.search(path[0]):
+        short = not stats[c][0] or stats[c][3] < 12
+        if path and CODE_HEADER.match(path[0]) and not LABEL_HEADER.search(path[0]) and short:
             return c
     for c, (filled, _, codes, mean_len) in enumerate(stats[:2]):
+        if _names_value(paths[c]) or (c > 0 and stats[0][3] >= 12):
+            continue
         if filled and codes * 2 >= filled and mean_len < 12:
             return c
     return None

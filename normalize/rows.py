@@ -43,7 +43,9 @@ def _row_code_and_label(cells: list[GridCell], layout: Layout) -> tuple[str | No
         return (code.canonical if code else None), label
     if LINE_CODE.match(code_text):  # a form's line code such as "010" or "520"
         return code_text.strip(), label
-    return None, clean_label(f"{code_text}\n{label}")
+    # the code column holds the label too ("11.2. количество …": columns cut narrower)
+    code, label = split_leading_code(clean_label(f"{code_text}\n{label}"))
+    return (code.canonical if code else None), label
 
 
 def _cell_unit(ctx: RowContext, column: ValueColumn, label: str, parsed_unit: Unit | None) -> Unit:

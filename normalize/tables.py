@@ -16,6 +16,7 @@ from normalize.codes import parse_code
 from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
 from normalize.infer import infer_sources
 from normalize.labels import clean_label
+from normalize.positions import remap_layout
 from normalize.rows import RowContext, grid_row_to_row
 from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
 from schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
@@ -88,12 +89,9 @@ def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     n_header = count_header_rows(grid)
     title = context_to_title(grid.context)
     continued = False
-    if (
-        header_names_nothing(grid, n_header)
-        and previous is not None
-        and grid.n_cols == previous.grid.n_cols
-    ):
-        layout = dataclasses.replace(previous.layout, n_header=n_header)
+    carried = _carried_layout(grid, previous, n_header)
+    if carried is not None and previous is not None:
+        layout = carried
         continued = True
         kind = previous.kind
         title = title or previous.title
@@ -108,6 +106,16 @@ def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
         if row is not None:
             piece.rows.append(row)
     return piece
+
+
+def _carried_layout(grid: Grid, previous: Piece | None, n_header: int) -> Layout | None:
+    """The layout a headerless grid takes from the piece above: the same columns when it
+    has as many, else the same columns found by their positions (``remap_layout``)."""
+    if previous is None or not header_names_nothing(grid, n_header):
+        return None
+    if grid.n_cols == previous.grid.n_cols:
+        return dataclasses.replace(previous.layout, n_header=n_header)
+    return remap_layout(previous.layout, previous.grid, grid, n_header)
 
 
 def _default_unit(layout: Layout, kind: TableKind) -> Unit | None:
@@ -146,8 +154,6 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
     row code must be new to the table.  The join is sure when the header repeats word for
     word or the first code follows the last one; otherwise it is a guess."""
     if piece.continued:
-        if piece.grid.n_cols != current.grid.n_cols:
-            return Join.NONE
         same_text = False
     else:
         same_text = piece.layout.signature == current.layout.signature

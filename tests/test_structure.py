@@ -186,3 +186,41 @@ def test_infer_leaves_named_layouts_alone() -> None:
     grid = _grid(HEADER + BODY)
     layout = grid_to_layout(grid)
     assert infer_sources(layout, grid) is layout
+
+
+def _placed(rows: list[list[str]], xs: list[float], page: int) -> Grid:
+    """A grid whose cells stand at the x ranges ``xs`` (column edges), 12 pt per row."""
+    cells = []
+    for r, row in enumerate(rows):
+        cells.append([
+            GridCell(text=t, page=page, bbox=(xs[c], 100 + 12 * r, xs[c + 1], 110 + 12 * r)
+                     if t else None)
+            for c, t in enumerate(row)
+        ])
+    return Grid(page=page, engine="test", rows=cells,
+                context=["Отчет о расходовании субсидии"] if page == 1 else [])
+
+
+def test_continuation_cut_differently_is_matched_by_position() -> None:
+    xs = [40, 60, 300, 340, 380, 420, 460]
+    first = _placed(HEADER + BODY[:2], xs, page=1)
+    # page 2: no header, the code run into the label (one column fewer), same value columns
+    body = [[f"{r[0]}. {r[1]}", *r[2:]] for r in BODY[2:]]
+    second = _placed(body, [40, 300, 340, 380, 420, 460], page=2)
+    (table,) = pieces_to_tables(grids_to_pieces([first, second]))
+    assert [r.code for r in table.rows] == ["1", "2", "3", "4"]
+    assert table.rows[2].label == "Связь"
+    assert [c.source for c in table.rows[3].cells] == [T, FB, RB, VB]
+    assert table.doubts == []
+
+
+def test_code_merged_into_the_label_column_is_split_off() -> None:
+    header = [["№ Наименование", "План", "План", "План", "План"],
+              ["№ Наименование", "Всего", "ФБ", "РБ", "ВБ"]]
+    body = [["11.2. количество мероприятий", "7", "3", "2", "2"],
+            ["11.3. количество выставок", "4", "1", "2", "1"],
+            ["12 Количество брендов", "5", "2", "2", "1"]]
+    (table,) = pieces_to_tables(grids_to_pieces(
+        [_grid(header + body, context=["Отчет о расходовании субсидии"])]))
+    assert [r.code for r in table.rows] == ["11.2", "11.3", "12"]
+    assert table.rows[0].label == "количество мероприятий"

@@ -27,18 +27,10 @@ from extract.pdf_table import (
     column_of,
     drop_empty_lines,
     lines_to_logical_rows,
+    merge_wrapped,
     row_glyphs_by_column,
 )
-from extract.pdf_text import (
-    Glyph,
-    Line,
-    glyphs_to_baselines,
-    glyphs_to_cell_text,
-    glyphs_to_lines,
-    glyphs_to_text,
-    is_number_shaped,
-    join_wrapped_number,
-)
+from extract.pdf_text import Glyph, glyphs_to_cell_text, glyphs_to_lines, is_number_shaped
 from schemas.grid import BBox, Grid
 
 SNAP = 3.0
@@ -310,48 +302,12 @@ def _band_groups(
         return []
     x0, top, x1, bottom = band[0].bbox[0], band[0].bbox[1], band[-1].bbox[2], band[0].bbox[3]
     inside = glyphs.within(x0, x1, top, bottom)
-    groups = _merge_wrapped(lines_to_logical_rows(glyphs_to_lines(inside), bounds, stacking),
+    groups = merge_wrapped(lines_to_logical_rows(glyphs_to_lines(inside), bounds, stacking),
                             bounds, stacking)
     numeric = all(
         any(is_number_shaped(s.text) for line in group for s in line.segments) for group in groups
     )
     return list(groups) if numeric else []
-
-
-def _merge_wrapped(
-    groups: list[list[Line]], bounds: Sequence[float], stacking: set[int]
-) -> list[list[Line]]:
-    """Rejoin a printed row that only looked like two: numbers wrapped in narrow cells.
-
-    A group goes back into the one above when every value column it fills holds the
-    tail of a number wrapped there ("24 585," over "2"); label columns may continue."""
-    out: list[list[Line]] = []
-    for group in groups:
-        if out and _wraps_into(out[-1], group, bounds, stacking):
-            out[-1] = out[-1] + group
-        else:
-            out.append(group)
-    return out
-
-
-def _wraps_into(
-    above: list[Line], group: list[Line], bounds: Sequence[float], stacking: set[int]
-) -> bool:
-    top, below = row_glyphs_by_column(above, bounds), row_glyphs_by_column(group, bounds)
-    tails = 0
-    for col, glyphs in below.items():
-        if col in stacking:
-            continue
-        if col not in top:
-            return False
-        last = glyphs_to_baselines(top[col])[-1]
-        span = max(g.x1 for g in last) - min(g.x0 for g in last)
-        texts = [glyphs_to_text(last), glyphs_to_cell_text(glyphs)]
-        width = bounds[col + 1] - bounds[col]
-        if "\n" in texts[1] or join_wrapped_number(texts, [span], width) is None:
-            return False
-        tails += 1
-    return tails > 0
 
 
 def _split_band(

@@ -172,8 +172,9 @@ _DIGITISH = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2212\u2013()]+$")
 def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: float) -> str | None:
     """The one number a cell's lines spell when it was wrapped for want of room, else None.
 
-    Each line but the last must have been too full to take the next line's first word
-    (``WRAP_FIT``: "814" over "339,5" in a wide cell are two values, never glued), every
+    Each line but the last must be unfinished (ending with the decimal comma) or have been
+    too full to take the next line's first word (``WRAP_FIT``: "814" over "339,5" in a
+    wide cell are two values, never glued), every
     line must hold only number characters, and the joined text must be number-shaped.
     The lines are joined with a group space where the break fell at one ("583" + "000" →
     "583 000"), else directly ("16 284," + "5" → "16 284,5")."""
@@ -181,6 +182,8 @@ def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: flo
         return None
     for i in range(len(texts) - 1):
         tail = texts[i + 1]
+        if texts[i][-1] in RU.decimal_chars or tail[0] in RU.decimal_chars:
+            continue  # "24 534," is no number by itself: it goes on below, whatever the room
         word = tail.split()[0] if tail.split() else tail
         per_char = spans[i] / max(1, len(texts[i]))
         if spans[i] + per_char * (len(word) + 1) < WRAP_FIT * width:
@@ -191,7 +194,8 @@ def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: flo
         spaced = f"{out} {tail}"
         breaks_at_decimal = out[-1] in RU.decimal_chars or tail[0] in RU.decimal_chars
         out = glued if breaks_at_decimal or not is_number_shaped(spaced) else spaced
-    return out if is_number_shaped(out) else None
+    leading_zero = out[:1] == "0" and out[1:2].isdigit()  # "0" over "23684,8": two rows
+    return out if is_number_shaped(out) and not leading_zero else None
 
 
 def _rotated_text(glyphs: Sequence[Glyph]) -> str:

@@ -99,10 +99,23 @@ def header_names_nothing(grid: Grid, n_header: int) -> bool:
 
 
 def count_header_rows(grid: Grid) -> int:
+    if _opens_with_label_tail(grid):
+        return 0
     for i, row in enumerate(grid.rows):
         if _is_body_row(row) or (i > 0 and _is_label_only(row, i)):
             return i
     return len(grid.rows)
+
+
+def _opens_with_label_tail(grid: Grid) -> bool:
+    """A page that opens with the rest of a label cut by the page break: text in the
+    label columns only, no header words, and a body row right under it."""
+    if len(grid.rows) < 2 or not _is_label_only(grid.rows[0], 0):
+        return False
+    words = " ".join(_texts(grid.rows[0]))
+    return not (CODE_HEADER.match(words) or LABEL_HEADER.search(words)) and _is_body_row(
+        grid.rows[1]
+    )
 
 
 def _column_path(grid: Grid, col: int, n_header: int) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from normalize.infer import infer_sources
 from normalize.labels import clean_label
 from normalize.positions import remap_layout
 from normalize.rows import RowContext, grid_row_to_row
-from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
+from normalize.vocab import ANY_YEAR, CONTINUATION_MARK, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
 from schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
 from schemas.numformat import is_unit_caption
 from schemas.words import SOURCE_WORDS
@@ -165,7 +165,7 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
         )
         if not (same_text or same_meaning):
             return Join.NONE
-        if piece.title and current.title and piece.title != current.title:
+        if piece.title and current.title and not same_title(piece.title, current.title):
             return Join.NONE
     first = next((r.code for r in piece.rows if r.code), None)
     seen = {r.code for r in rows_so_far}
@@ -175,6 +175,14 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
     if same_text or code_follows(last, first) or _label_goes_on(piece):
         return Join.SURE
     return Join.GUESSED
+
+
+def same_title(a: str, b: str) -> bool:
+    """Titles of one table: equal once a continuation mark is dropped ("… (продолжение)")."""
+    def core(t: str) -> str:
+        return " ".join(CONTINUATION_MARK.sub("", t).split()).lower()
+
+    return core(a) == core(b)
 
 
 def _label_goes_on(piece: Piece) -> bool:

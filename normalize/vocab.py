@@ -63,6 +63,12 @@ LABEL_HEADER = re.compile(r"наименовани|направлени|меро
 BREAKDOWN = re.compile(r"^\s*в\s+т(ом)?\.?\s*ч(исле)?\.?", re.I)
 TOTAL_LABEL = re.compile(r"^\s*(итого|всего)\b", re.I)
 
+# "(продолжение)", "Продолжение таблицы 2", "(окончание)": a title that says the table goes on
+CONTINUATION_MARK = re.compile(
+    r"[\s(,.–—-]*\b(?:продолжение|окончание|прод\.)(?:\s+табл(?:\.|ицы)?(?:\s*№?\s*\d+)?)?"
+    r"[\s).:]*$",
+    re.I,
+)
 TITLE_START = re.compile(
     r"^\s*(отч[её]т|смета|ключев|план\b|показател|расход|сведени|прогноз|информаци|перечень)",
     re.I,

@@ -97,10 +97,6 @@ def test_styles_print_figures_as_reports_do() -> None:
 
 SHORT_RUN = [(seed, RENDERERS[seed % len(RENDERERS)]) for seed in range(200, 212)]
 SHORT_RUN_FAILING: dict[Any, str] = {
-    (201, "pdf-unruled"): "unruled, narrow cells and a row split by a page break: cells lost",
-    (205, "pdf-unruled"): "unruled continuation without its header: rows lost, false errors",
-    (209, "pdf-unruled"): "unruled, a row split by a page break: table split, rows lost",
-    (211, "pptx"): "slides titled '(продолжение)' not joined: split table, false errors",
 }
 
 
@@ -167,8 +163,6 @@ WORDINGS = {
                       "extrabudgetary": "Внебюджетные источники*"},
 }
 WORDING_FAILING: dict[Any, str] = {
-    ("form", "pdf-unruled"): "unruled header cells of 1-3 lines centred: columns shifted",
-    ("region-words", "pdf-unruled"): "KPI 'Итого / Ф.Б. / бюджет области' under Факт: lost",
 }
 
 
@@ -182,9 +176,6 @@ def test_header_wording(tmp_path: Path, wording: str, renderer: str) -> None:
 
 
 NARROW_FAILING: dict[Any, str] = {
-    ("\u00a0", "pdf-ruled"): "code '9.12.5' wrapped in a narrow cell on a continued page",
-    (" ", "pdf-ruled"): "code '9.12.5' wrapped in a narrow cell on a continued page",
-    ("\u00a0", "pdf-unruled"): "numbers wrapped in unruled narrow columns: cells lost",
 }
 
 
@@ -198,8 +189,6 @@ def test_numbers_wrapped_in_narrow_cells(tmp_path: Path, sep: str, renderer: str
 
 
 SPLIT_FAILING: dict[Any, str] = {
-    ("pdf-unruled", True): "unruled label continued on the next page: rows lost",
-    ("pdf-ruled", False): "ruled label continued on a page without header: rows lost",
 }
 
 

@@ -76,14 +76,17 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
 
 class Doubtful:
     """Which equations run through what svodka guessed about the table (``Table.doubts``):
-    a cell of a column whose meaning was read from the numbers, or rows on both sides of
-    a join made without a repeated header or continuing codes.  Such an equation, broken,
+    a cell of a column whose meaning was read from the numbers, rows on both sides of a
+    join made without a repeated header or continuing codes, or a row's sources while a
+    value column of unknown meaning stands beside them.  Such an equation, broken,
     is a warning: the figure may be right and the reading wrong."""
 
     def __init__(self, ctx: TableContext) -> None:
         self.ctx = ctx
         self.columns = {tuple(d.column) for d in ctx.table.doubts if d.column is not None}
         self.joins = sorted(d.from_row for d in ctx.table.doubts if d.from_row is not None)
+        # a value column of unknown meaning may be one of the sources a row's Всего adds up
+        self.partial = any(d.reason == "unknown_column" for d in ctx.table.doubts)
 
     def _column(self, eq: Equation) -> bool:
         cells = (self.ctx.cells.get(ref) for ref in eq.refs)
@@ -93,11 +96,19 @@ class Doubtful:
         rows = [ref.row for ref in eq.refs]
         return any(min(rows) < at <= max(rows) for at in self.joins)
 
+    def _sources(self, eq: Equation) -> bool:
+        return self.partial and eq.rule == SOURCES_SUM
+
     def of(self, eq: Equation) -> bool:
-        return self._column(eq) or self._join(eq)
+        return self._column(eq) or self._join(eq) or self._sources(eq)
 
     def note(self, eq: Equation) -> str:
-        why = "графа прочитана по числам" if self._column(eq) else "стык страниц угадан"
+        if self._column(eq):
+            why = "графа прочитана по числам"
+        elif self._join(eq):
+            why = "стык страниц угадан"
+        else:
+            why = "есть нераспознанная графа"
         return f" (структура таблицы не установлена надёжно: {why})"
 
 

@@ -19,7 +19,7 @@ from schemas import Severity
 from tests.synth.compare import Diff, compare, expected_report, read_and_compare
 from tests.synth.layout import layouts
 from tests.synth.model import draw_model
-from tests.synth.render import available_fonts, render
+from tests.synth.render import available_fonts, has_soffice, render
 from tests.synth.styles import RENDERERS, draw_style, format_value
 
 pytestmark = pytest.mark.skipif(not available_fonts(), reason="no Cyrillic TrueType font")
@@ -198,4 +198,29 @@ def test_row_split_by_a_page_break(tmp_path: Path, renderer: str, repeat_header:
     """Family 4: a row whose label continues on the next page stays one row."""
     pins = plain(breaks=[12], split_rows=[12], repeat_header=repeat_header)
     diff = run(tmp_path, 79, renderer, SMALL, pins, split=True, **PLAIN)
+    assert diff.ok, diff.summary()
+
+
+FACTS_FAILING: dict[Any, str] = {}
+
+
+@pytest.mark.parametrize(("region", "form", "renderer"), known(
+    [("Республики Башкортостан", "ГАУ", "pdf-ruled"),
+     ("Ханты-Мансийского автономного округа – Югры", "", "docx"),
+     ("Республики Татарстан", "АНО", "pptx")], FACTS_FAILING))
+def test_organisation_named_after_a_long_region(tmp_path: Path, region: str, form: str,
+                                                renderer: str) -> None:
+    """Family 5: the organisation and region are read whole, however many words the region
+    has ("ГАУ «Центр кластерного развития Республики Башкортостан»")."""
+    diff = run(tmp_path, 97, renderer, {**SMALL, "region": region, "form": form}, plain(),
+               **PLAIN)
+    assert diff.ok, diff.summary()
+
+
+@pytest.mark.skipif(not has_soffice(), reason="LibreOffice (soffice) not installed")
+@pytest.mark.parametrize("narrow", [False, True])
+def test_word_report_exported_to_pdf(tmp_path: Path, narrow: bool) -> None:
+    """A Word report exported to PDF by LibreOffice, as "Word → PDF" reports arrive."""
+    diff = run(tmp_path, 113, "docx-pdf", SMALL, plain(), **{**PLAIN, "narrow": narrow,
+                                                                "landscape": False})
     assert diff.ok, diff.summary()

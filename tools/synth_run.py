@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.synth.compare import FAMILIES, model_json, read_and_compare  # noqa: E402
 from tests.synth.model import draw_model  # noqa: E402
-from tests.synth.render import render  # noqa: E402
+from tests.synth.render import has_soffice, render  # noqa: E402
 from tests.synth.styles import RENDERERS, draw_style  # noqa: E402
 
 
@@ -85,7 +85,9 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--save", type=Path, default=None)
-    ap.add_argument("--renderers", default=",".join(RENDERERS))
+    default = [*RENDERERS, "docx-pdf"] if has_soffice() else list(RENDERERS)
+    ap.add_argument("--renderers", default=",".join(default),
+                    help="docx-pdf (Word exported by LibreOffice) is in when soffice is found")
     ap.add_argument("--json-out", type=Path, default=None)
     ap.add_argument("--quiet", action="store_true", help="no line per rendering")
     args = ap.parse_args()

@@ -25,7 +25,7 @@ from .styles import Style, format_value
 ARITHMETIC_RULES = frozenset({"sources_sum", "children_sum", "grand_total", "breakdown"})
 
 FAMILIES = (
-    "read failed", "missing table", "split table", "extra table", "wrong kind",
+    "read failed", "document facts", "missing table", "split table", "extra table", "wrong kind",
     "lost column", "unidentified column", "missing row", "extra row", "total row",
     "label mismatch", "wrong value", "wrong status", "missing cell",
     "false error", "missed error", "false warning", "missed warning", "reading warning",
@@ -192,6 +192,10 @@ def compare(model: ReportModel, style: Style, got: Report,
     table_of = {got.tables[j].id: exp.tables[i].id for i, j in pairs.items()}
     table_of.update({got.tables[j].id: exp.tables[i].id for j, i in pieces.items()})
     compare_findings(diff, exp.findings, got.findings, table_of)
+    for fact in ("organization", "region"):
+        want, have = getattr(exp.document, fact), getattr(got.document, fact)
+        if norm_label(want) != norm_label(have):
+            diff.add("document facts", None, f"{fact} {have!r} ≠ {want!r}")
     return diff
 
 

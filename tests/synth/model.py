@@ -31,6 +31,8 @@ REGIONS = (
     ("Новосибирской области", "Новосибирская область"),
     ("Республики Татарстан", "Республика Татарстан"),
     ("Самарской области", "Самарская область"),
+    ("Республики Башкортостан", "Республика Башкортостан"),
+    ("Ханты-Мансийского автономного округа – Югры", "Ханты-Мансийский автономный округ – Югра"),
     ("Вологодской области", "Вологодская область"),
 )
 FEDERAL_NA = frozenset({"1", "2", "3", "4", "5", "6", "8"})
@@ -119,13 +121,19 @@ def kpi_title(year: int) -> str:
 
 
 def draw_model(seed: int, *, plan_table: bool | None = None, n_errors: int | None = None,
-               expense_activities: int | None = None) -> ReportModel:
-    """A report drawn from ``seed``; the keywords pin choices a test needs."""
+               expense_activities: int | None = None, region: str | None = None,
+               form: str | None = None) -> ReportModel:
+    """A report drawn from ``seed``; the keywords pin choices a test needs (``region`` is
+    the genitive of one of ``REGIONS``, ``form`` the organisation's legal form or "")."""
     rng = random.Random(seed)
     region, region_name = rng.choice(REGIONS)
+    if region is not None:
+        region, region_name = next(r for r in REGIONS if r[0] == region)
     year = rng.randint(2017, 2024)
-    org = rng.choice(("", "АНО ", "ГАУ ", "ГБУ ")) + f"«Центр кластерного развития {region}»"
-    model = ReportModel(seed, region, region_name, year, org.strip())
+    drawn = rng.choice(("", "АНО", "ГАУ", "ГБУ"))
+    form = drawn if form is None else form
+    name = f"Центр кластерного развития {region}"
+    model = ReportModel(seed, region, region_name, year, f"{form} «{name}»" if form else name)
     n_act = expense_activities if expense_activities is not None else rng.randint(2, 5)
     model.tables.append(expense_table(rng, "t1", expense_title(year), year, MEASURES, n_act))
     with_plan = plan_table if plan_table is not None else rng.random() < 0.4

@@ -107,6 +107,7 @@ class Style:
         return {
             "renderer": self.renderer,
             "words": "varied" if words else "standard",
+            **{f"word.{s}": first.words[s] for s in first.order},
             "order": "ФБ-first" if first.order[1] == "federal" else "other",
             "layout": "measure-major" if first.measure_major else "source-major",
             "sep": {"": "none", " ": "space", "\u00a0": "nbsp"}[self.sep],

@@ -28,7 +28,8 @@ ORG_PATTERN = re.compile(
     r"(?:ЦКР|Центр\s+кластерного\s+развития)[^»\"\n]*[»\"]?)",
 )
 REGION_PATTERN = re.compile(
-    r"((?:[А-ЯЁ][а-яё-]+(?:ой|ого)\s+(?:области|края|автономного\s+округа))"
+    r"((?:(?:[А-ЯЁ][а-яё]+-)*[А-ЯЁ][а-яё-]+(?:ой|ого)\s+(?:области|края"
+    r"|автономного\s+округа(?:\s+[–—-]\s+[А-ЯЁ][а-яё]+)?))"
     r"|(?:Республики\s+[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?)"
     r"|(?:г\.\s*(?:Москвы|Санкт-Петербурга|Севастополя)))"
 )
@@ -36,6 +37,8 @@ REGION_PATTERN = re.compile(
 
 def region_to_nominative(genitive: str) -> str:
     """'Тульской области' -> 'Тульская область', 'Пермского края' -> 'Пермский край'."""
+    parts = [*re.split(r"\s+([–—-])\s+", genitive.strip(), maxsplit=1), "", ""]
+    genitive, dash, appendix = parts[0], parts[1], parts[2]
     words = genitive.split()
     if words[0] == "Республики":
         return " ".join(["Республика", *words[1:]])
@@ -48,6 +51,9 @@ def region_to_nominative(genitive: str) -> str:
     noun = {"области": "область", "края": "край", "автономного округа": "автономный округ"}.get(
         noun, noun
     )
+    if appendix:  # "… автономного округа – Югры" → "… автономный округ – Югра"
+        appendix = appendix[:-1] + "а" if appendix.endswith("ы") else appendix
+        return f"{adjective} {noun} {dash} {appendix}"
     return f"{adjective} {noun}"
 
 

@@ -115,6 +115,16 @@ def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
             break  # "(тыс. рублей)" above the last column names the unit, not a column
         header.insert(0, line)
         edge = min(edge, line.top)
+    return _without_wrapped_caption(header)
+
+
+def _without_wrapped_caption(header: list[Line]) -> list[Line]:
+    """Drop a unit caption wrapped over the top lines ("(тыс." over "рублей)")."""
+    for k in (3, 2):
+        top = header[:k]
+        if len(top) == k and all(len(x.segments) == 1 for x in top):
+            if is_unit_caption(" ".join(x.text for x in top)):
+                return header[k:]
     return header
 
 
@@ -193,17 +203,14 @@ def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: in
     return blocks
 
 
-def header_to_cells(
-    header: Sequence[Line], bounds: Sequence[float] = ()
-) -> list[list[Segment]]:
+def header_to_cells(header: Sequence[Line]) -> list[list[Segment]]:
     """Header phrases that overlap horizontally and touch vertically form one cell.
 
-    A phrase is first cut where a body column boundary falls in a blank between its
-    words: the lines of two neighbouring narrow header cells printed a space apart
-    ("ый бюджет Российской") belong to two cells."""
+    A phrase is first cut where two strings stand side by side (``cut_apart``): the
+    lines of two neighbouring narrow header cells ("ый бюджет" | "Российской") belong to
+    two cells."""
     cells: list[list[Segment]] = []
-    segments = (part for line in header for s in line.segments
-                for part in cut_at_bounds(s, bounds[1:-1]))
+    segments = (part for line in header for s in line.segments for part in cut_apart(s))
     for seg in sorted(segments, key=lambda s: s.top):
         for cell in cells:
             if any(_stacked(seg, other) for other in cell):
@@ -214,19 +221,17 @@ def header_to_cells(
     return cells
 
 
-def cut_at_bounds(seg: Segment, bounds: Sequence[float]) -> list[Segment]:
-    """``seg`` split at every boundary that lies in a blank between two of its words, and
-    wherever two words stand apart with no blank glyph between them (two strings printed
-    side by side, not one phrase)."""
+def cut_apart(seg: Segment) -> list[Segment]:
+    """``seg`` split wherever two words stand apart with no blank glyph between them: two
+    strings printed side by side (two cells' lines), not one phrase (a phrase's words
+    are separated by blank glyphs, however wide a group header spreads them)."""
     parts: list[list[Glyph]] = [[]]
     last_ink: Glyph | None = None
     blank = False
     for g in seg.glyphs:
         ink = bool(g.text.strip())
         if ink and last_ink is not None and parts[-1]:
-            gap = g.x0 - last_ink.x1
-            at_bound = any(last_ink.x1 <= b <= g.x0 for b in bounds) and gap > 0.1
-            if at_bound or (not blank and gap > 0.4 * max(g.size, 1.0)):
+            if not blank and g.x0 - last_ink.x1 > 0.4 * max(g.size, 1.0):
                 parts.append([])
         blank = not ink and last_ink is not None
         if ink or parts[-1]:
@@ -251,7 +256,7 @@ def header_to_blocks(
     header: Sequence[Line], bounds: Sequence[float], first_value: int = 0
 ) -> tuple[list[Block], int]:
     """Header cells → blocks on one or two header rows; returns (blocks, header row count)."""
-    cells = header_to_cells(header, bounds)
+    cells = header_to_cells(header)
     if not cells:
         return [], 0
     size = median(s.size for c in cells for s in c)

@@ -59,13 +59,16 @@ def region_to_nominative(genitive: str) -> str:
 
 def _organization(texts: list[str]) -> str | None:
     """The first organisation name; a name wrapped over lines inside its quotes
-    ("ГАУ «Центр кластерного развития Республики" / "Башкортостан»") is read whole."""
+    ("ГАУ «Центр кластерного развития Республики" / "Башкортостан»") is read whole; a
+    name in quotes with no legal form before them is given without the quotes."""
     for i, text in enumerate(texts):
         m = ORG_PATTERN.search(text)
         if m:
             org = m.group(1).strip()
             if org.count("«") > org.count("»"):
                 org = _close_quote(org, texts[i + 1 : i + 2])
+            if org.startswith("«") and org.endswith("»") and org.count("«") == 1:
+                org = org[1:-1].strip()  # quotes with no legal form before them add nothing
             return org
     return None
 

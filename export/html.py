@@ -22,9 +22,10 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.locate import SEVERITY_RU, CellKey, fallback_path, locate, place, worst
+from export.locate import SEVERITY_RU, fallback_path, worst
 from export.records import ru_number
 from schemas import Cell, Finding, Report, Row, Severity, Table
+from schemas.frames import CellKey, locate, place
 
 if TYPE_CHECKING:
     from PIL.Image import Image

@@ -8,16 +8,24 @@ decimal128(38, 6) — exact, never float (``export.records``); ``year`` and
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from export.atomic import atomic_open
-from export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount
+from export.records import (
+    AMOUNT_COLUMNS,
+    AMOUNT_PRECISION,
+    AMOUNT_SCALE,
+    BATCH_CELL_COLUMNS,
+    INTEGER_COLUMNS,
+    amount,
+)
 from schemas import Report
 from schemas.frames import CELL_COLUMNS, cell_records
 
 PARQUET_COLUMNS = (*CELL_COLUMNS, "sha256")
+RowSink = Callable[[list[tuple[Any, ...]]], None]
 ROW_GROUP = 20_000  # cells per row group: ~20 MB of Python objects at most
 
 
@@ -74,6 +82,43 @@ def cells_parquet_appender(path: Path) -> Iterator[Callable[[Report], None]]:
             flush()
         finally:
             writer.close()
+
+
+def batch_cells_schema() -> Any:
+    """The schema of the batch's ``cells.parquet`` (``export.records.BATCH_CELL_COLUMNS``)."""
+    import pyarrow as pa
+
+    def field(name: str) -> Any:
+        if name in AMOUNT_COLUMNS:
+            return pa.field(name, pa.decimal128(AMOUNT_PRECISION, AMOUNT_SCALE))
+        return pa.field(name, pa.int32() if name in INTEGER_COLUMNS else pa.string())
+
+    return pa.schema([field(n) for n in BATCH_CELL_COLUMNS], metadata=cells_schema().metadata)
+
+
+@contextlib.contextmanager
+def parquet_file_writer(path: Path, schema: Any, columns: Sequence[str]) -> Iterator[RowSink]:
+    """Write rows (tuples in ``columns`` order) to ``path`` in row groups of about
+    ``ROW_GROUP`` rows (a temporary file of ``export.atomic.Staging``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pending: list[tuple[Any, ...]] = []
+    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
+
+        def flush() -> None:
+            if pending:
+                data = {name: [r[i] for r in pending] for i, name in enumerate(columns)}
+                writer.write_table(pa.Table.from_pydict(data, schema=schema))
+                pending.clear()
+
+        def add(rows: list[tuple[Any, ...]]) -> None:
+            pending.extend(rows)
+            if len(pending) >= ROW_GROUP:
+                flush()
+
+        yield add
+        flush()
 
 
 def write_cells_parquet(reports: Iterable[Report], path: Path) -> None:

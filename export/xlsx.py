@@ -36,19 +36,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from export.atomic import atomic_open
 from export.csvout import FORMULA_START
-from export.locate import (
-    MEASURE_RU,
-    SEVERITY_RU,
-    SOURCE_RU,
-    CellKey,
-    fallback_path,
-    locate,
-    place,
-    worst,
-)
+from export.locate import MEASURE_RU, SEVERITY_RU, SOURCE_RU, fallback_path, worst
 from export.records import ru_number
 from schemas import Cell, Finding, Report, Severity, Table
-from schemas.frames import path_title, text_columns
+from schemas.frames import CellKey, locate, path_title, place, text_columns
 
 FINDINGS_SHEET = "Находки"
 _CORE_PROPS = "docProps/core.xml"
@@ -270,12 +261,22 @@ class WorkbookWriter:
                 with contextlib.suppress(OSError, ValueError):
                     writer.cleanup()
 
+    def save_as(self, path: Path) -> None:
+        """Write the workbook into ``path`` itself (a temporary file of
+        ``export.atomic.Staging``), with stable bytes: equal content, equal file."""
+        last = get_column_letter(len(FINDING_HEADER))
+        self.findings.auto_filter.ref = f"A1:{last}{self.finding_rows}"
+        with tempfile.TemporaryDirectory(prefix=".xlsx-", suffix=".tmp", dir=path.parent) as tmp:
+            raw = Path(tmp) / "raw.xlsx"
+            self.wb.save(raw)
+            _stable_zip(raw, path)
+
     def save(self, path: Path) -> None:
         """Write the workbook atomically; an unchanged workbook is left as it is (same
         bytes).  The writer cannot be used afterwards."""
         last = get_column_letter(len(FINDING_HEADER))
         self.findings.auto_filter.ref = f"A1:{last}{self.finding_rows}"
-        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        with tempfile.TemporaryDirectory(prefix=".xlsx-", suffix=".tmp", dir=path.parent) as tmp:
             raw, stable = Path(tmp) / "raw.xlsx", Path(tmp) / "stable.xlsx"
             self.wb.save(raw)
             _stable_zip(raw, stable)

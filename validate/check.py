@@ -73,6 +73,12 @@ def table_equations(ctx: TableContext) -> list[Equation]:
     return [eq for rule in RULES[ctx.table.kind] for eq in rule(ctx)]
 
 
+def checked_tables(report: Report) -> list[str]:
+    """The ids of the tables whose arithmetic the rules check (at least one equation): a
+    report with none was read but not checked."""
+    return [t.id for t in report.tables if RULES[t.kind] and table_equations(build_context(t))]
+
+
 def report_to_findings(report: Report) -> list[Finding]:
     """All findings of a report, table by table, in row order."""
     findings: list[Finding] = []

@@ -157,7 +157,7 @@ def test_datapackage_passes_frictionless_validate(tmp_path: Path, dialect: str) 
                  "datapackage.json", "svodka.duckdb"):
         assert (out / name).is_file(), name
     package = Package(str(out / "datapackage.json"))
-    expected_resources = 2 + sum(2 + len(r.tables) for r in reports)
+    expected_resources = 4 + sum(2 + len(r.tables) for r in reports)  # 4 batch files
     assert len(package.resources) == expected_resources
     report = package.validate()
     assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "type",

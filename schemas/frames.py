@@ -20,11 +20,12 @@ CELL_COLUMNS = (
 
 
 def cell_records(report: Report) -> list[dict[str, Any]]:
-    """One dict per cell, in document order (the tidy layout of cells.csv)."""
+    """One dict per cell, in document order (the tidy layout of cells.csv, plus the cell's
+    ``row_index`` and ``cell_index`` in its table)."""
     out = []
     for table in report.tables:
-        for row in table.rows:
-            for cell in row.cells:
+        for ri, row in enumerate(table.rows):
+            for ci, cell in enumerate(row.cells):
                 out.append(
                     {
                         "document": report.document.path,
@@ -39,6 +40,8 @@ def cell_records(report: Report) -> list[dict[str, Any]]:
                         "status": cell.status.value,
                         "unit": cell.unit.value if cell.unit else None,
                         "page": cell.page,
+                        "row_index": ri,
+                        "cell_index": ci,
                     }
                 )
     return out
@@ -47,7 +50,9 @@ def cell_records(report: Report) -> list[dict[str, Any]]:
 def report_to_cells_frame(report: Report) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame(cell_records(report), columns=list(CELL_COLUMNS))
+    frame = pd.DataFrame(cell_records(report),
+                         columns=[*CELL_COLUMNS, "row_index", "cell_index"])
+    return frame.astype({"row_index": "Int64", "cell_index": "Int64"})
 
 
 def path_title(path: list[str]) -> str:

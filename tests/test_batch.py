@@ -381,3 +381,32 @@ def test_batch_killed_at_random_points_leaves_the_old_or_the_new_exports(
         assert _exports(folder / "out") == new, trial
         assert not list((folder / "out").rglob("*.tmp"))
     assert "old" in seen  # the kills landed before the switch at least once
+
+
+def test_datapackage_of_the_whole_corpus_and_the_hostile_fixtures_is_valid(
+        tmp_path: Path) -> None:
+    """`frictionless validate` on a batch of every sample: text layers, scans, blank forms,
+    unrecognised headers and every committed hostile fixture (failed files included)."""
+    from tests.hostile_fixtures import HOSTILE
+
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus not present")
+    src = tmp_path / "in"
+    shutil.copytree(CORPUS, src / "corpus", ignore=shutil.ignore_patterns("*.json", "*.md"))
+    shutil.copytree(HOSTILE, src / "hostile")
+    for sample in RAW.glob("smolensk-*"):
+        shutil.copy(sample, src / sample.name)
+    out = tmp_path / "out"
+    result = run_batch([src], out, jobs=2)
+    assert result.count("failed") >= 10 and result.count("done") >= 20
+    failures = _csv(out / "failures.csv")
+    assert {f["path"] for f in failures} == {o.path for o in result.outcomes
+                                             if o.status == "failed"}
+    assert all(f["code"].startswith("E_") for f in failures)
+    findings = _csv(out / "findings.csv")
+    rules = {f["rule"] for f in findings}
+    assert {"blank_table", "I_OCR", "header_not_recognised"} <= rules
+    total_rows = [f for f in findings if f["row_key"] and not f["code"]]  # ИТОГО rows
+    assert total_rows and all(f["row_key"] for f in total_rows)
+    _exports_agree_with_store(out, _duck_query(out))
+    _frictionless_valid(out)

@@ -39,7 +39,7 @@ def test_cells_frame_is_tidy(report: svodka.Report) -> None:
     frame = report.cells_frame()
     assert list(frame.columns) == [
         "document", "table", "year", "code", "parent", "label", "measure", "source",
-        "value", "status", "unit", "page",
+        "value", "status", "unit", "page", "row_index", "cell_index",
     ]  # fmt: skip
     assert len(frame) == sum(len(r.cells) for t in report.tables for r in t.rows)
     row = frame[(frame.table == "t1") & (frame.code == "9.6") & (frame.measure == "fact")

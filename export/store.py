@@ -1,17 +1,20 @@
-"""The store: every good document of a batch in a database, DuckDB or PostgreSQL.
+"""The store: every document of every batch in a database, DuckDB or PostgreSQL.
 
     open_store("out/svodka.duckdb")             # embedded DuckDB file (the default)
     open_store("postgresql://user@host/db")     # a PostgreSQL server
 
-Tables (one DDL for both engines, see ``TABLES``): ``documents`` (key sha256),
-``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index),
+It is the source of truth of a batch folder: the batch exports are written from it
+(``export.batch``).  Tables (one DDL for both engines, see ``ALL_TABLES``): ``documents``
+(key sha256), ``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index),
 ``row_attributes`` (the rows' other text columns: sha256, table_id, row_index,
 attribute_index), ``cells`` (sha256, table_id, row_index, cell_index), ``findings``
-(sha256, finding_index).
+(sha256, finding_index; ``row_index`` / ``cell_index`` of the row and cell the finding
+names), ``failures`` (path: the files that could not be read, with code and reason).
 Amounts are NUMERIC(38, 6) (``export.records``), codes TEXT, ``imported_at`` a UTC
 TIMESTAMP.  There are no foreign keys: DuckDB cannot delete a referenced row
 and re-insert it in one transaction; ``replace_document`` keeps the tables
-consistent instead.
+consistent instead.  A store made by an earlier version gets the new nullable columns
+when it is opened.
 
 Re-importing a document deletes all its rows and inserts the new ones in one
 transaction, so the store holds every document exactly once.  DuckDB allows a

@@ -159,3 +159,15 @@ def test_nothing_checked_is_not_no_errors(tmp_path: Path) -> None:
     assert json.loads(as_json.stdout)[0]["tables_checked"] == []
     both = runner.invoke(app, ["check", str(no_tables), str(RAW / "smolensk-2017-deck.pptx")])
     assert both.exit_code == 1
+
+
+def test_run_quiet_prints_only_the_failed_files(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.pptx").write_bytes((RAW / "smolensk-2017-deck.pptx").read_bytes())
+    (inbox / "b.pdf").write_text("не PDF", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(inbox), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"{inbox / 'b.pdf'}: run: E_NOT_PDF: файл назван .pdf, но это не PDF"]

@@ -1,11 +1,14 @@
 """``datapackage.json``: a Frictionless (Tabular) Data Package describing every CSV of a batch.
 
-The batch CSVs (``cells.csv``, ``findings.csv``) and each document's CSVs
-(``<folder>/cells.csv``, ``findings.csv``, ``table-<id>.csv``) become resources
-with a Table Schema: typed fields (number with the dialect's decimal char,
-integer, text with enum constraints), the CSV dialect (',' or ';') and the
-encoding (UTF-8; the files start with a BOM so that Excel reads Cyrillic).
-``frictionless validate out/datapackage.json`` checks the files against it.
+The batch exports (``documents.csv``, ``cells.csv``, ``findings.csv``, ``failures.csv``,
+written from the whole store) become resources with primary keys (``sha256``,
+``cell_key``, ``sha256`` + ``finding_index``, ``path``) and foreign keys (a cell and a
+finding to its document, a finding to the cell it names); each document's CSVs
+(``<folder>/cells.csv``, ``findings.csv``, ``table-<id>.csv``) too.  Every resource has a
+Table Schema: typed fields (number with the dialect's decimal char, integer, text with
+enum constraints), the CSV dialect (',' or ';') and the encoding (UTF-8; the files start
+with a BOM so that Excel reads Cyrillic).  ``frictionless validate out/datapackage.json``
+checks the files against it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from export.atomic import atomic_open
 from export.csvout import FINDING_COLUMNS, Dialect
 from export.records import (
     AMOUNT_COLUMNS,
@@ -235,9 +237,6 @@ class DataPackageWriter:
         self._paths: set[str] = set()
         self.add_resources(batch_resources(dialect))
 
-    def add_document(self, report: Report, folder: str) -> None:
-        self.add_resources(document_resources(report, folder, self.dialect))
-
     def add_resources(self, resources: Iterable[dict[str, Any]]) -> None:
         for res in resources:
             if res["path"] in self._paths:
@@ -250,13 +249,9 @@ class DataPackageWriter:
             self._names.add(res["name"])
             self._spool.write(json.dumps(res, ensure_ascii=False) + "\n")
 
-    def write(self, path: Path) -> None:
-        """``datapackage.json``, atomically; the writer is closed afterwards."""
-        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
-            self._write(fh)
-
     def write_to(self, path: Path) -> None:
-        """``write`` into ``path`` itself (a temporary file of ``export.atomic.Staging``)."""
+        """``datapackage.json`` into ``path`` itself (a temporary file of
+        ``export.atomic.Staging``); the writer is closed afterwards."""
         with open(path, "w", encoding="utf-8", newline="") as fh:
             self._write(fh)
 
@@ -273,12 +268,3 @@ class DataPackageWriter:
 
     def close(self) -> None:
         self._spool.close()
-
-
-def write_datapackage(path: Path, documents: Iterable[tuple[Report, str]],
-                      dialect: Dialect) -> None:
-    """``datapackage.json`` for the batch CSVs and each (report, folder) document's CSVs."""
-    writer = DataPackageWriter(dialect)
-    for report, folder in documents:
-        writer.add_document(report, folder)
-    writer.write(path)

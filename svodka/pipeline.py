@@ -126,10 +126,6 @@ def _remove_stale_temporaries(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _load_manifest(out: Path) -> dict[str, dict[str, Any]]:
-    return Manifest.load(out).documents
-
-
 class Manifest:
     """``manifest.json``: every document read into ``out`` so far (by sha256: path, folder,
     counts, the dialect of its CSVs) and every file that failed (by path: sha256, code,

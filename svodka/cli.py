@@ -148,10 +148,10 @@ def check(
     not be read (with --format json it is listed with status "failure" and its error code);
     3: nothing found, but a document had no table whose arithmetic could be checked.
     """
-    reports, sources, failures, unread = _read_all(files, password)
+    reports, sources, failures, every = _read_all(files, password)
     checked = {r.document.path: checked_tables(r) for r in reports}
     if fmt is CheckFormat.json:
-        text = reports_to_json([*reports, *unread], checked) + "\n"
+        text = reports_to_json(every, checked) + "\n"
     elif fmt is CheckFormat.markdown:
         text = "\n".join(report_to_markdown(r) for r in reports)
     elif fmt is CheckFormat.html:
@@ -172,20 +172,21 @@ def check(
 def _read_all(files: list[Path], password: str | None
               ) -> tuple[list[Report], list[Path], list[str], list[Report]]:
     """Reports and their sources; for the files that cannot be read, one line each on
-    stderr and their contract documents (status failure)."""
+    stderr; and every file's contract document in order (status failure for those)."""
     reports: list[Report] = []
     sources: list[Path] = []
     failures: list[str] = []
-    unread: list[Report] = []
+    every: list[Report] = []
     for f in files:
         try:
             reports.append(read(f, password=password))
             sources.append(f)
+            every.append(reports[-1])
         except SvodkaError as exc:
             typer.echo(exc.one_line(), err=True)
             failures.append(exc.one_line())
-            unread.append(failure_report(f, exc.code, exc.message, exc.stage))
-    return reports, sources, failures, unread
+            every.append(failure_report(f, exc.code, exc.message, exc.stage))
+    return reports, sources, failures, every
 
 
 def _check_exit(reports: list[Report], failures: list[str], checked: dict[str, list[str]],

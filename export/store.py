@@ -423,8 +423,8 @@ class Store:
                   " footnote, raw, page FROM cells WHERE sha256 = ?"
                   " ORDER BY table_id, row_index, cell_index", [sha])
         findings = q("SELECT severity, rule, table_id, code, measure, source, actual, expected,"
-                     " message, page FROM findings WHERE sha256 = ? ORDER BY finding_index",
-                     [sha])
+                     " message, page, row_index, cell_index FROM findings WHERE sha256 = ?"
+                     " ORDER BY finding_index", [sha])
         by_row: dict[tuple[str, int], dict[str, Any]] = {}
         for tid, ri, code, label, parent, is_total in rows:
             by_row[(tid, ri)] = {"code": code, "label": label, "parent": parent,
@@ -450,7 +450,8 @@ class Store:
             "findings": [dict(zip(("severity", "rule", "table", "code", "measure", "source"),
                                   f[:6], strict=True))
                          | {"actual": plain(f[6]), "expected": plain(f[7]),
-                            "message": f[8], "page": f[9]} for f in findings],
+                            "message": f[8], "page": f[9], "row_index": f[10],
+                            "cell_index": f[11]} for f in findings],
         }
         return Report.model_validate(data)
 

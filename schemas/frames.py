@@ -154,8 +154,9 @@ Position = tuple[int | None, int | None]  # row index, cell index within the tab
 
 def finding_positions(report: Report) -> list[Position]:
     """For each finding of ``report``, the row and the cell of its table it is about (as
-    indexes into ``table.rows`` and ``row.cells``): the cell it names (``locate``), else
-    the row of its code; (None, None) for a finding about a whole table or document."""
+    indexes into ``table.rows`` and ``row.cells``): where the finding says it stands
+    (``row_index``, ``cell_index``), else the cell it names (``locate``), else the row of
+    its code; (None, None) for a finding about a whole table or document."""
     cells: dict[str, dict[CellKey, tuple[int, int]]] = {}
     rows: dict[str, dict[str | None, int]] = {}
     for table in report.tables:
@@ -168,6 +169,12 @@ def finding_positions(report: Report) -> list[Position]:
                 codes.setdefault(row.code, ri)
     out: list[Position] = []
     for f in report.findings:
+        if f.row_index is not None:  # the finding says where it stands
+            out.append((f.row_index, f.cell_index))
+            continue
+        if f.code is None and f.measure is None and f.source is None:
+            out.append((None, None))  # about a whole table or document
+            continue
         where = locate(cells.get(f.table or "", {}), f)
         if where is not None:
             out.append(where)

@@ -159,6 +159,16 @@ class Finding(_Model):
     expected: DecimalStr | None = None
     message: str
     page: int | None = None
+    row_index: int | None = Field(
+        default=None, ge=0,
+        description="the row the finding is about: its index in the table's rows (the ИТОГО "
+        "row too, which has no code); null for a finding about a whole table or document",
+    )
+    cell_index: int | None = Field(
+        default=None, ge=0,
+        description="the cell the finding names: its index in that row's cells; null when "
+        "it names none",
+    )
 
 
 class DocumentError(_Model):

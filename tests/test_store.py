@@ -12,6 +12,7 @@ import pytest
 
 from export.store import TABLES, StoreError, open_store
 from schemas import Report
+from schemas.frames import finding_positions
 
 from .conftest import CORPUS
 
@@ -257,8 +258,9 @@ def test_store_gives_back_the_reports_it_holds(tmp_path: Path, postgres_url: str
                 for cell in row["cells"]:
                     cell.update(bbox=None, confidence=None, ocr_raw_value=None,
                                 value=number(cell["value"]))
-        for f in data["findings"]:
-            f.update(actual=number(f["actual"]), expected=number(f["expected"]))
+        for f in data["findings"]:  # positions: compared below
+            f.update(actual=number(f["actual"]), expected=number(f["expected"]),
+                     row_index=None, cell_index=None)
         return data
 
     expected = [stripped(r) for r in sorted(reports, key=lambda r: (r.document.path,
@@ -266,7 +268,12 @@ def test_store_gives_back_the_reports_it_holds(tmp_path: Path, postgres_url: str
     for url in (str(tmp_path / "s.duckdb"), postgres_url):
         with open_store(url) as store:
             store.replace_documents(reports)
-            assert [stripped(r) for r in store.reports()] == expected, url
+            back = list(store.reports())
+            assert [stripped(r) for r in back] == expected, url
+            by_sha = {r.document.sha256: r for r in reports}
+            for r in back:  # the position of each finding, as the store computed it
+                assert [(f.row_index, f.cell_index) for f in r.findings] == \
+                    finding_positions(by_sha[r.document.sha256]), url
 
 
 def test_a_store_of_an_earlier_version_gets_the_new_columns(tmp_path: Path) -> None:

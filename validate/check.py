@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from schemas.report import Finding, Measure, Report, Severity, Source, Table, TableKind
+from schemas.report import Cell, Finding, Measure, Report, Severity, Source, Table, TableKind
 
 from . import messages
 from .breakdown import breakdown
@@ -47,7 +47,7 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
                            correction.ref.measure, correction.ref.source,
                            ctx.terms[correction.ref].value, correction.expected,
                            messages.blamed_cell(ctx, correction.ref, correction.expected, eq),
-                           ctx.cells[correction.ref].page)
+                           ctx.cells[correction.ref])
         keyed.append((_key(correction.ref.row, finding), finding))
 
     for index, eq in enumerate(found.equations):
@@ -102,17 +102,19 @@ def _equation_finding(ctx: TableContext, eq: Equation, severity: Severity,
     source = None if eq.rule == SOURCES_SUM else eq.lhs.source
     cell = ctx.cells.get(eq.lhs)
     return _finding(ctx, severity, eq.rule, eq.row, eq.lhs.measure, source,
-                    ctx.terms[eq.lhs].value, messages.rhs_sum(ctx, eq), message,
-                    cell.page if cell is not None else None)
+                    ctx.terms[eq.lhs].value, messages.rhs_sum(ctx, eq), message, cell)
 
 
 def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure,
              source: Source | None, actual: Decimal, expected: Decimal, message: str,
-             page: int | None) -> Finding:
+             cell: Cell | None) -> Finding:
+    """A finding about ``row`` naming ``cell`` (the equation's total, or the blamed cell)."""
+    cells = ctx.table.rows[row].cells
+    index = next((i for i, c in enumerate(cells) if c is cell), None)
     return Finding(
         severity=severity, rule=rule, table=ctx.table.id, code=ctx.table.rows[row].code,
         measure=measure, source=source, actual=actual, expected=expected, message=message,
-        page=page,
+        page=cell.page if cell is not None else None, row_index=row, cell_index=index,
     )
 
 

@@ -407,7 +407,7 @@ def test_datapackage_of_the_whole_corpus_and_the_hostile_fixtures_is_valid(
     rules = {f["rule"] for f in findings}
     assert {"blank_table", "header_not_recognised"} <= rules
     scans = {o.sha256 for o in result.outcomes if "scan" in o.path and o.status == "done"}
-    assert {f["sha256"] for f in findings if f["rule"] == "I_OCR"} == scans  # none timed out
+    assert scans <= {f["sha256"] for f in findings if f["rule"] == "I_OCR"}  # read by OCR
     total_rows = [f for f in findings if f["row_key"] and not f["code"]]  # ИТОГО rows
     assert total_rows and all(f["row_key"] for f in total_rows)
     _exports_agree_with_store(out, _duck_query(out))

@@ -67,6 +67,19 @@ def csv_appender(path: Path, header: Sequence[str], dialect: Dialect) -> Iterato
         yield append
 
 
+@contextlib.contextmanager
+def csv_file_writer(path: Path, header: Sequence[str], dialect: Dialect) -> Iterator[RowsWriter]:
+    """``csv_appender`` into ``path`` itself (a temporary file of ``export.atomic.Staging``)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=dialect.delimiter, lineterminator="\r\n")
+        writer.writerow(header)
+
+        def append(rows: Iterable[Sequence[Any]]) -> None:
+            writer.writerows([_fmt(v, dialect) for v in row] for row in rows)
+
+        yield append
+
+
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
               dialect: Dialect) -> None:
     with csv_appender(path, header, dialect) as append:

@@ -22,9 +22,10 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.locate import SEVERITY_RU, CellKey, fallback_path, locate, place, worst
+from export.locate import SEVERITY_RU, fallback_path, worst
 from export.records import ru_number
 from schemas import Cell, Finding, Report, Row, Severity, Table
+from schemas.frames import finding_positions
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -104,7 +105,7 @@ class _TableView:
     table: Table
     prefix: str
     columns: list[_Column] = field(default_factory=list)
-    placed: dict[CellKey, _Placed] = field(default_factory=dict)
+    placed: dict[tuple[int, int], _Placed] = field(default_factory=dict)  # by row, cell index
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # anchor -> findings
 
 
@@ -123,9 +124,9 @@ def _view(table: Table, prefix: str) -> _TableView:
                 index[key] = len(view.columns)
                 view.columns.append(_Column(key, fallback_path(cell)))
     for ri, row in enumerate(table.rows):
-        for cell in row.cells:
-            place(view.placed, row, cell,
-                  _Placed(f"{prefix}-r{ri}-c{index[_column_key(cell)]}", row, cell))
+        for ci, cell in enumerate(row.cells):
+            view.placed[(ri, ci)] = _Placed(f"{prefix}-r{ri}-c{index[_column_key(cell)]}",
+                                            row, cell)
     return view
 
 
@@ -320,6 +321,7 @@ def _report_html(report: Report, di: int, source: Path | None, password: str | N
     located: dict[int, _Placed] = {}
     loose: list[tuple[int, Finding]] = []
     per_table: dict[str, list[tuple[int, Finding]]] = {}
+    positions = finding_positions(report)
     for fi, f in enumerate(report.findings):
         finding_ids[id(f)] = f"d{di}-f{fi}"
         view = by_id.get(f.table or "")
@@ -327,7 +329,8 @@ def _report_html(report: Report, di: int, source: Path | None, password: str | N
             loose.append((fi, f))
             continue
         per_table.setdefault(view.prefix, []).append((fi, f))
-        placed = locate(view.placed, f)
+        ri, ci = positions[fi]
+        placed = view.placed.get((ri, ci)) if ri is not None and ci is not None else None
         if placed is not None:
             located[id(f)] = placed
             view.findings.setdefault(placed.anchor, []).append(f)

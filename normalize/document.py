@@ -92,8 +92,8 @@ def _region(org: str | None, texts: list[str]) -> str | None:
 
 def _unreadable_findings(table: Table) -> list[Finding]:
     out = []
-    for row in table.rows:
-        for cell in row.cells:
+    for ri, row in enumerate(table.rows):
+        for ci, cell in enumerate(row.cells):
             if cell.status is Status.UNREADABLE:
                 out.append(
                     Finding(
@@ -104,6 +104,8 @@ def _unreadable_findings(table: Table) -> list[Finding]:
                         measure=cell.measure,
                         source=cell.source,
                         page=cell.page,
+                        row_index=ri,
+                        cell_index=ci,
                         message=f"стр. {cell.page}, строка {row.code or row.label[:40]}: "
                         f"не удалось прочитать число «{cell.raw}»",
                     )

@@ -199,6 +199,24 @@ class Finding(_Model):
     expected: DecimalStr | None = None
     message: str
     page: int | None = None
+    row_index: int | None = Field(
+        default=None, ge=0,
+        description="the row the finding is about: its index in the table's rows (the ИТОГО "
+        "row too, which has no code); null for a finding about a whole table or document",
+    )
+    cell_index: int | None = Field(
+        default=None, ge=0,
+        description="the cell the finding names: its index in that row's cells; null when "
+        "it names none",
+    )
+
+
+class DocumentError(_Model):
+    """Why a file could not be read at all (the report's status is then ``failure``)."""
+
+    code: str = Field(description="stable error code: E_NOT_PDF, E_ENCRYPTED, E_TIMEOUT, …")
+    stage: str = Field(default="extract", description="the stage that gave up: extract, run, …")
+    message: str = Field(description="the reason for people (Russian)")
 
 
 class Check(_Model):
@@ -225,9 +243,23 @@ class Report(_Model):
         default_factory=list, description="every relation checked, table by table; empty: "
         "nothing was checked"
     )
+    error: DocumentError | None = Field(
+        default=None,
+        description="status failure for a file that could not be read: its error code, "
+        "stage and reason (also given as an error finding whose rule is the code)",
+    )
 
     def cells_frame(self) -> pd.DataFrame:
         """Tidy view: one row per cell (document, table, code, … value, status, unit, page)."""
         from schemas.frames import report_to_cells_frame
 
         return report_to_cells_frame(self)
+
+    def findings_frame(self) -> pd.DataFrame:
+        """One row per finding (document, sha256, severity, rule, table, code, measure,
+        source, actual, expected, page, message, row_index, cell_index): ``row_index`` /
+        ``cell_index`` point into ``tables[…].rows`` and ``row.cells``, as in the batch
+        exports, the ИТОГО row included."""
+        from schemas.frames import report_to_findings_frame
+
+        return report_to_findings_frame(self)

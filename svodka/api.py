@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from extract import document_to_raw
+from extract.common import sha256_of
 from normalize import raw_to_report
-from schemas import Report
+from schemas import Document, Finding, Report, Severity
+from schemas.report import DocumentError
 from validate import report_to_ocr_corrections, report_to_validation
 
 
@@ -33,4 +35,24 @@ def read(path: str | Path, *, password: str | None = None, validate: bool = True
         findings, checks = report_to_validation(report)
         report.findings = [*report.findings, *corrected, *findings]
         report.checks = checks
+    if report.status == "failure" and report.error is None:
+        first = next((f for f in report.findings if f.severity is Severity.ERROR), None)
+        if first is not None:
+            report.error = DocumentError(code=first.rule, message=first.message)
     return report
+
+
+def failure_report(path: str | Path, code: str, message: str, stage: str = "extract") -> Report:
+    """The contract document of a file that could not be read: status ``failure``, the
+    error (code, stage, reason) and the same as one error finding whose rule is the code."""
+    try:
+        sha = sha256_of(Path(path))
+    except OSError:
+        sha = ""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return Report(
+        document=Document(path=str(path), sha256=sha, format=suffix or "unknown", pages=0),
+        status="failure",
+        findings=[Finding(severity=Severity.ERROR, rule=code, message=message)],
+        error=DocumentError(code=code, stage=stage, message=message),
+    )

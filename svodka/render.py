@@ -58,9 +58,13 @@ def report_to_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
-def reports_to_json(reports: list[Report]) -> str:
+def reports_to_json(reports: list[Report], checked: dict[str, list[str]] | None = None) -> str:
+    """One entry per document: its status, error (a file that could not be read: code,
+    stage, reason; else null), the tables whose arithmetic was checked, its findings."""
     docs = [
-        {"document": r.document.path, "status": r.status,
+        {"document": r.document.path, "sha256": r.document.sha256, "status": r.status,
+         "error": r.error.model_dump(mode="json") if r.error else None,
+         "tables_checked": (checked or {}).get(r.document.path, []),
          "findings": [f.model_dump(mode="json") for f in r.findings],
          "checks": [c.model_dump(mode="json") for c in r.checks]}
         for r in reports

@@ -157,7 +157,7 @@ def test_datapackage_passes_frictionless_validate(tmp_path: Path, dialect: str) 
                  "datapackage.json", "svodka.duckdb"):
         assert (out / name).is_file(), name
     package = Package(str(out / "datapackage.json"))
-    expected_resources = 2 + sum(2 + len(r.tables) for r in reports)
+    expected_resources = 4 + sum(2 + len(r.tables) for r in reports)  # 4 batch files
     assert len(package.resources) == expected_resources
     report = package.validate()
     assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "type",
@@ -250,3 +250,45 @@ def test_wide_table_has_the_text_columns_after_the_label() -> None:
     assert header == ["code", "label", "Символ", "Пункт примечаний", "2021 год"]
     assert body == [["1", "Процентные доходы", "2011", "4.20.", Decimal("328699")],
                     ["2", "Прочие", None, "4.27.", Decimal("328699")]]
+
+
+def test_staged_files_switch_together_even_when_killed_between_renames(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch of the batch files: killed after the first rename, the journal is left
+    and ``recover_staging`` completes the set; staged files equal to their targets leave
+    the targets alone."""
+    import export.atomic as atomic
+
+    names = ("a.csv", "b.csv", "c.csv")
+    for name in names:
+        (tmp_path / name).write_text(f"old {name}", encoding="utf-8")
+    staging = atomic.Staging(tmp_path)
+    for name in names:
+        staging.path(tmp_path / name).write_text(f"new {name}", encoding="utf-8")
+    real_replace = atomic.os.replace
+    calls: list[str] = []
+
+    def dying_replace(src: str, dst: str | Path) -> None:
+        calls.append(str(dst))
+        if len([c for c in calls if not c.endswith(atomic.JOURNAL)]) == 2:
+            raise KeyboardInterrupt  # as a kill: nothing after it runs
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        staging.commit()
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    texts = [(tmp_path / n).read_text(encoding="utf-8") for n in names]
+    assert texts == ["new a.csv", "old b.csv", "old c.csv"]  # a mix, but the journal…
+    assert (tmp_path / atomic.JOURNAL).is_file()
+    assert atomic.recover_staging(tmp_path)  # …is completed by the next run
+    assert [(tmp_path / n).read_text(encoding="utf-8") for n in names] == [
+        f"new {n}" for n in names]
+    assert not (tmp_path / atomic.JOURNAL).exists() and not list(tmp_path.glob(".*.tmp"))
+
+    before = (tmp_path / "a.csv").stat().st_mtime_ns
+    same = atomic.Staging(tmp_path)
+    same.path(tmp_path / "a.csv").write_text("new a.csv", encoding="utf-8")
+    same.commit()
+    assert (tmp_path / "a.csv").stat().st_mtime_ns == before
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from schemas.report import Check, Finding, Measure, Report, Severity, Source, Table, TableKind
+from schemas.report import (
+    Cell,
+    Check,
+    Finding,
+    Measure,
+    Report,
+    Severity,
+    Source,
+    Table,
+    TableKind,
+)
 
 from . import messages
 from .breakdown import breakdown
@@ -78,7 +88,7 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
                            correction.ref.row, correction.ref.measure, correction.ref.source,
                            ctx.terms[correction.ref].value, correction.expected,
                            message if sure else message + doubt.note(eq),
-                           ctx.cells[correction.ref].page)
+                           ctx.cells[correction.ref])
         keyed.append((_key(correction.ref.row, finding), finding))
 
     for index, eq in enumerate(found.equations):
@@ -147,6 +157,15 @@ def table_equations(ctx: TableContext) -> list[Equation]:
     return [eq for rule in RULES[ctx.table.kind] for eq in rule(ctx)]
 
 
+def checked_tables(report: Report) -> list[str]:
+    """The ids of the tables in which at least one relation was checked (``Report.checks``,
+    worked out here for a report not yet validated): a report with none was read but not
+    checked."""
+    checks = report.checks or report_to_validation(report)[1]
+    checked = {c.table for c in checks if c.equations}
+    return [t.id for t in report.tables if t.id in checked]
+
+
 def report_to_findings(report: Report) -> list[Finding]:
     """All findings of a report, table by table, in row order."""
     return report_to_validation(report)[0]
@@ -178,17 +197,19 @@ def _equation_finding(ctx: TableContext, eq: Equation, severity: Severity,
     source = None if eq.rule == SOURCES_SUM else eq.lhs.source
     cell = ctx.cells.get(eq.lhs)
     return _finding(ctx, severity, eq.rule, eq.row, eq.lhs.measure, source,
-                    ctx.terms[eq.lhs].value, messages.rhs_sum(ctx, eq), message,
-                    cell.page if cell is not None else None)
+                    ctx.terms[eq.lhs].value, messages.rhs_sum(ctx, eq), message, cell)
 
 
 def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure | None,
              source: Source | None, actual: Decimal, expected: Decimal, message: str,
-             page: int | None) -> Finding:
+             cell: Cell | None) -> Finding:
+    """A finding about ``row`` naming ``cell`` (the equation's total, or the blamed cell)."""
+    cells = ctx.table.rows[row].cells
+    index = next((i for i, c in enumerate(cells) if c is cell), None)
     return Finding(
         severity=severity, rule=rule, table=ctx.table.id, code=ctx.table.rows[row].code,
         measure=measure, source=source, actual=actual, expected=expected, message=message,
-        page=page,
+        page=cell.page if cell is not None else None, row_index=row, cell_index=index,
     )
 
 

@@ -17,6 +17,7 @@ from rich.table import Table as RichTable
 from export import report_to_json, write_text_atomic
 from export.store import StoreError
 from schemas import Report, Severity, SvodkaError
+from schemas.limits import DEFAULT_MAX_PAGES, Limits
 from svodka import __version__
 from svodka.api import read
 from svodka.pipeline import paths_to_files, run_batch
@@ -33,6 +34,23 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 out_console = Console()
+
+
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
+    "(0: no limit).")]
+MemoryOption = Annotated[int, typer.Option(
+    "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
+    "fails with E_MEMORY (0: no limit).")]
+MaxPagesOption = Annotated[int, typer.Option(
+    "--max-pages", min=0, help="Pages a PDF may have; a longer one fails with E_LIMIT "
+    "(0: no limit).")]
+
+
+def _limits(timeout: float, memory_mb: int, max_pages: int) -> Limits:
+    """The command's limits (README, "Limits"); 0 switches one off."""
+    return Limits(timeout=timeout or None, memory_mb=memory_mb or None,
+                  max_pages=max_pages or None)
 
 
 class CheckFormat(StrEnum):
@@ -56,9 +74,9 @@ def main(
     """svodka — отчёты ЦКР в проверенные таблицы."""
 
 
-def _read_or_exit(path: Path, password: str | None) -> Report:
+def _read_or_exit(path: Path, password: str | None, limits: Limits) -> Report:
     try:
-        return read(path, password=password)
+        return read(path, password=password, limits=limits)
     except SvodkaError as exc:
         typer.echo(exc.one_line(), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from exc
@@ -69,6 +87,9 @@ def extract(
     file: Annotated[Path, typer.Argument(help="PDF, PPTX, DOCX or XLSX file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract JSON.")] = False,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Extract every table of FILE.
 
@@ -76,7 +97,7 @@ def extract(
 
     Exit 0 when the file was read, 2 when it could not be read (one line on stderr).
     """
-    report = _read_or_exit(file, password)
+    report = _read_or_exit(file, password, _limits(timeout, memory_mb, max_pages))
     if as_json:
         sys.stdout.write(report_to_json(report))
     else:
@@ -110,6 +131,9 @@ def check(
         "--out", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout.")]
     = None,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Check the arithmetic of reports and list every finding.
 
@@ -124,9 +148,10 @@ def check(
     reports: list[Report] = []
     sources: list[Path] = []
     failures: list[str] = []
+    limits = _limits(timeout, memory_mb, max_pages)
     for f in files:
         try:
-            reports.append(read(f, password=password))
+            reports.append(read(f, password=password, limits=limits))
             sources.append(f)
         except SvodkaError as exc:
             typer.echo(exc.one_line(), err=True)
@@ -186,12 +211,9 @@ def run(
         "--db", metavar="URL",
         help="Store: postgresql://user@host/db or a DuckDB file (default: OUT/svodka.duckdb)")]
     = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
-        "(0: no limit).")] = DEFAULT_TIMEOUT,
-    memory_mb: Annotated[int, typer.Option(
-        "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
-        "fails with E_MEMORY (0: no limit).")] = DEFAULT_MEMORY_MB,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Batch job: every document under PATHS into OUT and into a database.
 
@@ -212,7 +234,8 @@ def run(
         with BatchProgress(out_console, len(paths_to_files(targets))) as progress:
             result = run_batch(targets, out, jobs=jobs, force=force, dialect=csv_dialect,
                                password=password, db=db, on_outcome=progress,
-                               timeout=timeout or None, memory_mb=memory_mb or None)
+                               timeout=timeout or None, memory_mb=memory_mb or None,
+                               max_pages=max_pages or None)
     except StoreError as exc:
         typer.echo(f"база данных: {exc}", err=True)
         raise typer.Exit(EXIT_FINDINGS) from exc

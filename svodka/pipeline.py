@@ -28,6 +28,7 @@ from extract import SUPPORTED_SUFFIXES
 from extract.common import sha256_of
 from schemas import Report, Severity, SvodkaError
 from schemas.frames import CELL_COLUMNS
+from schemas.limits import DEFAULT_MAX_PAGES
 from svodka.api import read
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
@@ -88,15 +89,17 @@ def write_document_outputs(report: Report, folder: Path, dialect: Dialect) -> No
     _document_csvs(report, folder, dialect)
 
 
-def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None) -> Outcome:
-    """Process one file in a worker; never raises for a bad document."""
+def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None,
+                    limits: Limits | None = None) -> Outcome:
+    """Process one file in a worker; never raises for a bad document.  The worker holds
+    the time and memory ``limits``; the reader applies the others."""
     try:
         sha = sha256_of(path)
     except OSError as exc:
         return Outcome(str(path), "", "failed", reason=f"E_IO: {exc.strerror}")
     folder = out / safe_name(path, sha)
     try:
-        report = read(path, password=password)
+        report = read(path, password=password, limits=(limits or Limits()).in_process())
     except SvodkaError as exc:
         return Outcome(str(path), sha, "failed", reason=f"{exc.code}: {exc.message}")
     except MemoryError:
@@ -286,9 +289,10 @@ class _Task:
     out: Path
     dialect: str
     password: str | None
+    limits: Limits
 
     def __call__(self, path: Path) -> Outcome:
-        return file_to_outcome(path, self.out, self.dialect, self.password)
+        return file_to_outcome(path, self.out, self.dialect, self.password, self.limits)
 
     @staticmethod
     def failed(path: Path, failure: Failure) -> Outcome:
@@ -311,6 +315,7 @@ def run_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_mb: int | None = DEFAULT_MEMORY_MB,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
 ) -> BatchResult:
     """Process every supported file under ``paths`` into ``out``.
 
@@ -318,8 +323,9 @@ def run_batch(
     Workers only read documents; the parent writes every batch output and the store.
     Each file runs in its own process under ``timeout`` seconds and ``memory_mb`` MiB of
     address space (None: no limit); past a limit it fails with E_TIMEOUT / E_MEMORY and
-    the batch goes on.
+    the batch goes on.  A PDF of more than ``max_pages`` pages fails with E_LIMIT.
     """
+    limits = Limits(timeout, memory_mb, max_pages)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out)
     files = paths_to_files(paths)
@@ -350,8 +356,8 @@ def run_batch(
             ordered.push(outcome)
 
         run_limited(
-            todo, _Task(out, dialect, password), _Task.failed, jobs=jobs,
-            limits=Limits(timeout, memory_mb), on_result=journal,
+            todo, _Task(out, dialect, password, limits), _Task.failed, jobs=jobs,
+            limits=limits, on_result=journal,
         )
     _save_manifest(out, result.outcomes, _batch_key(result.outcomes, dialect, db))
     return result

@@ -218,6 +218,11 @@ def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
     return False
 
 
+def _opencv_out_of_memory(exc: BaseException) -> bool:
+    """OpenCV's own out-of-memory error (``cv2.error``, code StsNoMem = -4)."""
+    return type(exc).__module__ == "cv2" and getattr(exc, "code", None) == -4
+
+
 def _wraps(exc: BaseException) -> bool:
     return bool(exc.args) and isinstance(exc.args[0], BaseException)
 
@@ -227,9 +232,9 @@ def _password_reason(password: str | None) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    if isinstance(exc, DamagedPdf):
-        return f"qpdf: {exc}"[:200]
-    return f"{type(exc).__name__}: {exc}"[:200]
+    """The exception in one line (messages are one line each)."""
+    text = f"qpdf: {exc}" if isinstance(exc, DamagedPdf) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:200]
 
 
 def pages_to_results(pdf: Any, n_pages: int, limits: Limits | None = None) -> list[PageResult]:
@@ -268,7 +273,7 @@ def page_to_result(pdf: Any, index: int, pool: ThreadPoolExecutor | None = None,
 
 
 def _unreadable_page(exc: Exception, page_no: int) -> PageResult:
-    if _caused_by(exc, MemoryError):  # pdfplumber wraps it in PdfminerException
+    if _caused_by(exc, MemoryError) or _opencv_out_of_memory(exc):  # pdfplumber wraps it
         raise MemoryError(_why(exc)) from exc
     message = f"страница не прочитана: {_why(exc)}"
     return PageResult(problems=[Problem(code="E_PAGE_UNREADABLE", message=message, page=page_no)])

@@ -31,6 +31,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -130,9 +131,10 @@ def _address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_mb: int | None) -> None:
+def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_mb: int | None,
+           trace: str | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
-    _enable_faulthandler()
+    _enable_faulthandler(trace)
     _STAGE[:] = [conn]
     try:
         limit_memory(memory_mb)
@@ -153,10 +155,17 @@ def _child(conn: Connection, fn: Callable[[Any], Any], item: Any, memory_mb: int
         conn.close()
 
 
-def _enable_faulthandler() -> None:
-    """A native crash (E_CRASH) leaves a Python traceback on the real stderr."""
+_TRACE: list[Any] = []
+"""The open trace file of this child (kept open for faulthandler)."""
+
+
+def _enable_faulthandler(trace: str | None) -> None:
+    """A native crash (E_CRASH) leaves a Python traceback on the real stderr, or in the
+    file ``trace`` (where stderr must stay one line per file)."""
     try:
-        faulthandler.enable(file=sys.__stderr__ or sys.stderr)
+        if trace is not None:
+            _TRACE[:] = [open(trace, "w", encoding="utf-8")]  # noqa: SIM115 - until exit
+        faulthandler.enable(file=_TRACE[0] if _TRACE else sys.__stderr__ or sys.stderr)
     except (AttributeError, OSError, ValueError):  # no real stderr (e.g. under a test runner)
         pass
 
@@ -175,6 +184,7 @@ class _Job(Generic[Item]):
     process: BaseProcess
     conn: Connection
     deadline: float | None
+    trace: str | None = None
     stage: str = "extract"
 
 
@@ -187,12 +197,15 @@ def run_limited(
     limits: Limits | None = None,
     on_result: Callable[[Result], None] | None = None,
     fork_if_alone: bool = False,
+    trace_files: bool = False,
 ) -> list[Result]:
     """``[fn(item) for item in items]``, each call in its own limited process.
 
     An item whose process times out, runs out of memory or dies gets
     ``failed(item, Failure)`` instead.  Results come back in the order of
-    ``items``; ``on_result`` is called as each one arrives.
+    ``items``; ``on_result`` is called as each one arrives.  ``trace_files``: a child's
+    native traceback goes to a temporary file (named in an E_CRASH reason, else removed)
+    instead of stderr.
     """
     limits = limits or Limits()
     ctx = _context(fork_if_alone)
@@ -203,7 +216,7 @@ def run_limited(
     def refill() -> None:
         while pending and len(running) < max(1, jobs):
             index, item = pending.popleft()
-            running.append(_start(ctx, index, item, fn, limits))
+            running.append(_start(ctx, index, item, fn, limits, trace_files))
 
     try:
         while pending or running:
@@ -216,6 +229,7 @@ def run_limited(
                 if outcome is None:
                     continue
                 running.remove(job)
+                outcome = _with_trace(job, outcome)
                 result = failed(job.item, outcome) if isinstance(outcome, Failure) else outcome[0]
                 results[job.index] = result
                 arrived.append(result)
@@ -226,6 +240,8 @@ def run_limited(
     finally:
         for job in running:
             _kill(job)
+            if job.trace is not None:
+                os.unlink(job.trace)
     return [results[i] for i in range(len(items))]
 
 
@@ -235,8 +251,20 @@ def call_limited(fn: Callable[[Item], Result], item: Item, limits: Limits) -> Re
     def failed(_: Item, failure: Failure) -> Result | Failure:
         return failure
 
-    [out] = run_limited([item], fn, failed, limits=limits, fork_if_alone=True)
+    [out] = run_limited([item], fn, failed, limits=limits, fork_if_alone=True,
+                        trace_files=True)
     return out
+
+
+def _with_trace(job: _Job[Any], outcome: tuple[Any] | Failure) -> tuple[Any] | Failure:
+    """An E_CRASH names its trace file when the child wrote one; other traces go."""
+    if job.trace is None:
+        return outcome
+    path = job.trace
+    if isinstance(outcome, Failure) and outcome.code == "E_CRASH" and os.path.getsize(path):
+        return Failure(outcome.code, f"{outcome.reason}; трассировка: {path}", outcome.stage)
+    os.unlink(path)
+    return outcome
 
 
 def can_start_children() -> bool:
@@ -246,14 +274,20 @@ def can_start_children() -> bool:
 
 
 def _start(
-    ctx: Any, index: int, item: Item, fn: Callable[[Item], Any], limits: Limits
+    ctx: Any, index: int, item: Item, fn: Callable[[Item], Any], limits: Limits,
+    trace_file: bool = False,
 ) -> _Job[Item]:
+    trace = None
+    if trace_file:
+        fd, trace = tempfile.mkstemp(prefix="svodka-crash-", suffix=".txt")
+        os.close(fd)
     parent_end, child_end = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(child_end, fn, item, limits.memory_mb), daemon=True)
+    process = ctx.Process(target=_child, args=(child_end, fn, item, limits.memory_mb, trace),
+                          daemon=True)
     process.start()
     child_end.close()
     deadline = time.monotonic() + limits.timeout if limits.timeout else None
-    return _Job(index, item, process, parent_end, deadline)
+    return _Job(index, item, process, parent_end, deadline, trace)
 
 
 def _wait(running: Sequence[_Job[Any]]) -> None:

@@ -81,6 +81,20 @@ def _read_raw(path: Path, password: str | None, limits: Limits | None) -> RawDoc
         return _office_reader(fmt)(path)
 
 
+def preload(path: Path) -> None:
+    """Import the reader ``path`` will need, judged from its name and first bytes only
+    (nothing parsed): a process that forks a child per read pays the import once."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return
+    if b"%PDF-" in head:
+        import extract.pdf  # noqa: F401
+    elif head.startswith(b"PK") and path.suffix.lower() in (".pptx", ".docx", ".xlsx"):
+        _office_reader(path.suffix.lower()[1:])
+
+
 def _office_reader(fmt: str) -> Callable[[Path], RawDocument]:
     """Import only the library the format needs (python-pptx, python-docx or openpyxl)."""
     if fmt == "pptx":
@@ -96,4 +110,4 @@ def _office_reader(fmt: str) -> Callable[[Path], RawDocument]:
     return xlsx_to_raw
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "document_to_raw", "sniff_format"]
+__all__ = ["SUPPORTED_SUFFIXES", "document_to_raw", "preload", "sniff_format"]

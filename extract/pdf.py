@@ -160,14 +160,24 @@ def qpdf_damage(path: Path, password: str | None, limits: Limits | None = None) 
         with pikepdf.open(path, password=password or "") as pdf:
             warnings = [w.replace(f"{path}", "").lstrip(": ") for w in pdf.get_warnings()]
             if limits is not None:
-                check_pages(str(path), len(pdf.pages), limits)
-                check_inflated(pdf, str(path), limits)
+                _check_limits(pdf, path, limits)
     except (SvodkaError, MemoryError):
         raise
     except Exception:  # noqa: BLE001 - pdfplumber and the repair path decide then
         return None
     specific = [w for w in warnings if w != "file is damaged"]
     return next(iter(specific or warnings), None)
+
+
+def _check_limits(pdf: pikepdf.Pdf, path: Path, limits: Limits) -> None:
+    """Pages and inflated bytes (E_LIMIT); a file qpdf cannot walk is left to the readers."""
+    try:
+        check_pages(str(path), len(pdf.pages), limits)
+        check_inflated(pdf, str(path), limits)
+    except (SvodkaError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001, S110 - pdfplumber and the repair path decide then
+        pass
 
 
 def _open_plumber(source: Path | io.BytesIO, password: str | None) -> Any:

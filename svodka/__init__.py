@@ -2,12 +2,14 @@
 
 Public API: :func:`read` returns a :class:`schemas.Report` (the JSON contract);
 ``Report.findings``, ``Report.cells_frame()`` and ``Table.to_frame()`` give the
-checks and pandas views.  ``svodka.pipeline.run_batch`` is the batch job.
+checks and pandas views; :class:`Limits` bounds a read (``NO_LIMITS``: none).
+``svodka.pipeline.run_batch`` is the batch job.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from schemas import Finding, Report, SvodkaError, Table
+from schemas.limits import NO_LIMITS, Limits
 from svodka.api import read
 
 try:
@@ -15,4 +17,5 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-__all__ = ["Finding", "Report", "SvodkaError", "Table", "__version__", "read"]
+__all__ = ["NO_LIMITS", "Finding", "Limits", "Report", "SvodkaError", "Table", "__version__",
+           "read"]

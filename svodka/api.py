@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract import document_to_raw
+from extract import document_to_raw, preload
 from normalize import raw_to_report
 from schemas import Report, SvodkaError
 from schemas.limits import Limits
@@ -49,6 +49,7 @@ def read(
     limits = Limits() if limits is None else limits
     if not limits.isolated or not can_start_children():
         return read_here(path, password=password, validate=validate, limits=limits.in_process())
+    preload(Path(path))  # imported here once, not in every child
     task = _LimitedRead(str(path), password, validate, limits.in_process())
     out = call_limited(task, None, limits)
     if isinstance(out, Failure):

@@ -26,6 +26,7 @@ trips says where.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing
 import os
 import resource
@@ -284,7 +285,11 @@ def _start(
     parent_end, child_end = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(child_end, fn, item, limits.memory_mb, trace),
                           daemon=True)
-    process.start()
+    gc.freeze()  # a forked child's collections skip the parent's objects: no copy-on-write
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     child_end.close()
     deadline = time.monotonic() + limits.timeout if limits.timeout else None
     return _Job(index, item, process, parent_end, deadline, trace)

@@ -54,9 +54,9 @@ def read(
     out = call_limited(task, None, limits)
     if isinstance(out, Failure):
         raise SvodkaError(str(path), out.reason, code=out.code, stage=out.stage)
-    if isinstance(out, Report):
-        return out
-    raise SvodkaError(str(path), out.message, code=out.code, stage=out.stage)
+    if isinstance(out, SvodkaError):
+        raise out
+    return out
 
 
 def read_here(
@@ -78,31 +78,23 @@ def read_here(
 
 
 @dataclass(frozen=True)
-class _Refused:
-    """A ``SvodkaError`` as a value (the exception itself does not survive pickling)."""
-
-    code: str
-    message: str
-    stage: str
-
-
-@dataclass(frozen=True)
 class _LimitedRead:
-    """``read_here`` in the child process; its errors come back as values."""
+    """``read_here`` in the child process; its errors come back as values (an exception
+    raised there would be a crash to the parent)."""
 
     path: str
     password: str | None
     validate: bool
     limits: Limits
 
-    def __call__(self, _: None) -> Report | _Refused:
+    def __call__(self, _: None) -> Report | SvodkaError:
         try:
             return read_here(self.path, password=self.password, validate=self.validate,
                              limits=self.limits)
         except SvodkaError as exc:
-            return _Refused(exc.code, exc.message, exc.stage)
+            return exc
         except MemoryError:
             raise  # the parent reports E_MEMORY
         except Exception as exc:  # noqa: BLE001 - a bug: the caller gets a code, not a crash
-            return _Refused("E_INTERNAL", f"{type(exc).__name__}: {exc}"[:300],
-                            current_stage())
+            return SvodkaError(self.path, f"{type(exc).__name__}: {exc}"[:300],
+                               code="E_INTERNAL", stage=current_stage())

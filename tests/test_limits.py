@@ -279,3 +279,18 @@ def test_normal_pdf_is_read_the_same_with_and_without_limits() -> None:
 
     limited, free = read(path), read(path, limits=NO_LIMITS)
     assert limited.model_dump() == free.model_dump()
+
+
+def _read_status(path: str) -> str:
+    return read(path).status
+
+
+def test_read_inside_a_pool_worker(kinds: Path) -> None:
+    """A daemonic process may not start one of its own: the read runs there, in-process."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_read_status, (str(kinds / "good.pdf"),)) == "success"
+        with pytest.raises(SvodkaError) as err:
+            pool.apply(read, (str(kinds / "stream-bomb.pdf"),))
+        assert err.value.code == "E_LIMIT"

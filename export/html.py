@@ -26,6 +26,7 @@ from export.locate import SEVERITY_RU, fallback_path, worst
 from export.records import ru_number
 from schemas import Cell, Finding, Report, Row, Severity, Table
 from schemas.frames import finding_positions
+from schemas.limits import DEFAULT_MEGAPIXELS
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -140,7 +141,7 @@ class _PageImages:
         self._path, self._password = path, password
         self._doc: Any = None
         self._failed = False
-        self._pages: dict[int, Image] = {}
+        self._pages: dict[int, tuple[Image, float]] = {}
         self.made = 0
 
     def _open(self) -> Any:
@@ -153,7 +154,9 @@ class _PageImages:
                 self._failed = True
         return self._doc
 
-    def _page(self, number: int) -> Image | None:
+    def _page(self, number: int) -> tuple[Image, float] | None:
+        """The page as an image and its scale (pixels per point), at most
+        ``DEFAULT_MEGAPIXELS`` large (a huge page is drawn smaller)."""
         if number in self._pages:
             return self._pages[number]
         doc = self._open()
@@ -164,26 +167,28 @@ class _PageImages:
             # pdfplumber measures from the media box; pdfium renders the crop box.
             mediabox = page.get_mediabox()
             page.set_cropbox(*mediabox)
-            image: Image = page.render(scale=RENDER_SCALE).to_pil().convert("RGB")
+            area = max(1.0, (mediabox[2] - mediabox[0]) * (mediabox[3] - mediabox[1]))
+            scale = min(RENDER_SCALE, (DEFAULT_MEGAPIXELS * 1e6 / area) ** 0.5)
+            image: Image = page.render(scale=scale).to_pil().convert("RGB")
         except Exception:
             return None
-        self._pages[number] = image
-        return image
+        self._pages[number] = image, scale
+        return image, scale
 
     def crop(self, row: Row, cell: Cell) -> str | None:
         """A PNG data URI: the row's band of the page with ``cell`` boxed in red."""
         if cell.page is None or cell.bbox is None or self.made >= MAX_CROPS:
             return None
-        image = self._page(cell.page)
-        if image is None:
+        rendered = self._page(cell.page)
+        if rendered is None:
             return None
+        image, s = rendered
         from PIL import ImageDraw
 
         same_page = [c.bbox for c in row.cells if c.page == cell.page and c.bbox is not None]
         top = min(b[1] for b in same_page)
         bottom = max(b[3] for b in same_page)
         margin = max(24.0, 1.5 * (bottom - top))
-        s = RENDER_SCALE
         box = (0, max(0, int((top - margin) * s)), image.width,
                min(image.height, int((bottom + margin) * s)))
         if box[3] <= box[1]:

@@ -84,9 +84,11 @@ def ocr_available() -> bool:
     return tesseract_available()
 
 
-def render_page(page: Any) -> tuple[Image.Image, float]:
-    """A pdfplumber page as an image at ``DPI``, and its scale in pixels per point."""
-    return page.to_image(resolution=DPI).original, DPI / 72
+def render_page(page: Any, scale: float | None = None) -> tuple[Image.Image, float]:
+    """A pdfplumber page as an image at ``scale`` pixels per point (default ``DPI``; the
+    caller lowers it for a huge page, ``extract.pdf_limits.render_scale``), and the scale."""
+    scale = scale or DPI / 72
+    return page.to_image(resolution=scale * 72).original, scale
 
 
 def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:

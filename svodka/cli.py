@@ -18,6 +18,7 @@ from rich.table import Table as RichTable
 from export import report_to_json, write_text_atomic
 from export.store import StoreError
 from schemas import Report, Severity, SvodkaError
+from schemas.limits import DEFAULT_MAX_PAGES, Limits
 from svodka import __version__
 from svodka.api import failure_report, read
 from svodka.pipeline import BatchInputError, BatchResult, Outcome, paths_to_files, run_batch
@@ -54,6 +55,23 @@ FAIL_ON = {FailOn.error: {Severity.ERROR}, FailOn.warning: {Severity.ERROR, Seve
            FailOn.info: set(Severity)}
 
 
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
+    "(0: no limit).")]
+MemoryOption = Annotated[int, typer.Option(
+    "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
+    "fails with E_MEMORY (0: no limit).")]
+MaxPagesOption = Annotated[int, typer.Option(
+    "--max-pages", min=0, help="Pages a PDF may have; a longer one fails with E_LIMIT "
+    "(0: no limit).")]
+
+
+def _limits(timeout: float, memory_mb: int, max_pages: int) -> Limits:
+    """The command's limits (README, "Limits"); 0 switches one off."""
+    return Limits(timeout=timeout or None, memory_mb=memory_mb or None,
+                  max_pages=max_pages or None)
+
+
 class CheckFormat(StrEnum):
     text = "text"
     json = "json"
@@ -77,11 +95,12 @@ def main(
     out_console.soft_wrap = not out_console.is_terminal
 
 
-def _read_or_exit(path: Path, password: str | None, as_json: bool = False) -> Report:
+def _read_or_exit(path: Path, password: str | None, limits: Limits,
+                  as_json: bool = False) -> Report:
     """The report; for a file that cannot be read, one line on stderr (with ``as_json`` the
     contract document of the failure on stdout too), and exit 2."""
     try:
-        return read(path, password=password)
+        return read(path, password=password, limits=limits)
     except SvodkaError as exc:
         typer.echo(exc.one_line(), err=True)
         if as_json:
@@ -95,6 +114,9 @@ def extract(
     file: Annotated[Path, typer.Argument(help="PDF, PPTX, DOCX or XLSX file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract JSON.")] = False,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Extract every table of FILE.
 
@@ -103,7 +125,7 @@ def extract(
     Exit 0 when the file was read, 2 when it could not be read (one line on stderr; with
     --json the contract document with status "failure" and the error code on stdout).
     """
-    report = _read_or_exit(file, password, as_json)
+    report = _read_or_exit(file, password, _limits(timeout, memory_mb, max_pages), as_json)
     if as_json:
         sys.stdout.write(report_to_json(report))
     else:
@@ -141,6 +163,9 @@ def check(
         "--quiet", "-q", help="Print nothing (text format): the exit code says it all.")] = False,
     fail_on: Annotated[FailOn, typer.Option(
         "--fail-on", help="Exit 1 on findings of this severity or worse.")] = FailOn.error,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Check the arithmetic of reports and list every finding.
 
@@ -155,7 +180,8 @@ def check(
     not be read (with --format json it is listed with status "failure" and its error code);
     3: nothing found, but a document had no table whose arithmetic could be checked.
     """
-    reports, sources, failures, every = _read_all(files, password)
+    limits = _limits(timeout, memory_mb, max_pages)
+    reports, sources, failures, every = _read_all(files, password, limits)
     checked = {r.document.path: checked_tables(r) for r in reports}
     if fmt is CheckFormat.json:
         text = reports_to_json(every, checked) + "\n"
@@ -176,7 +202,7 @@ def check(
     raise typer.Exit(_check_exit(reports, failures, checked, FAIL_ON[fail_on]))
 
 
-def _read_all(files: list[Path], password: str | None
+def _read_all(files: list[Path], password: str | None, limits: Limits
               ) -> tuple[list[Report], list[Path], list[str], list[Report]]:
     """Reports and their sources; for the files that cannot be read, one line each on
     stderr; and every file's contract document in order (status failure for those)."""
@@ -186,7 +212,7 @@ def _read_all(files: list[Path], password: str | None
     every: list[Report] = []
     for f in files:
         try:
-            reports.append(read(f, password=password))
+            reports.append(read(f, password=password, limits=limits))
             sources.append(f)
             every.append(reports[-1])
         except SvodkaError as exc:
@@ -245,12 +271,9 @@ def run(
         "--db", metavar="URL",
         help="Store: postgresql://user@host/db or a DuckDB file (default: OUT/svodka.duckdb)")]
     = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
-        "(0: no limit).")] = DEFAULT_TIMEOUT,
-    memory_mb: Annotated[int, typer.Option(
-        "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
-        "fails with E_MEMORY (0: no limit).")] = DEFAULT_MEMORY_MB,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress and no summary: only the failed files, on stderr.")]
     = False,
@@ -281,7 +304,8 @@ def run(
         with progress as on_outcome:
             result = run_batch(targets, out, jobs=jobs, force=force, dialect=csv_dialect,
                                password=password, db=db, on_outcome=on_outcome,
-                               timeout=timeout or None, memory_mb=memory_mb or None)
+                               timeout=timeout or None, memory_mb=memory_mb or None,
+                               max_pages=max_pages or None)
     except BatchInputError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from exc

@@ -32,6 +32,7 @@ from extract import SUPPORTED_SUFFIXES
 from extract.common import sha256_of
 from schemas import Report, Severity, SvodkaError
 from schemas.frames import CELL_COLUMNS
+from schemas.limits import DEFAULT_MAX_PAGES
 from svodka.api import failure_report, read
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
@@ -93,15 +94,17 @@ def write_document_outputs(report: Report, folder: Path, dialect: Dialect) -> No
     _document_csvs(report, folder, dialect)
 
 
-def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None) -> Outcome:
-    """Process one file in a worker; never raises for a bad document."""
+def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None,
+                    limits: Limits | None = None) -> Outcome:
+    """Process one file in a worker; never raises for a bad document.  The worker holds
+    the time and memory ``limits``; the reader applies the others."""
     try:
         sha = sha256_of(path)
     except OSError as exc:
         return Outcome(str(path), "", "failed", reason=f"E_IO: {exc.strerror}")
     folder = out / safe_name(path, sha)
     try:
-        report = read(path, password=password)
+        report = read(path, password=password, limits=(limits or Limits()).in_process())
     except SvodkaError as exc:
         return Outcome(str(path), sha, "failed", reason=f"{exc.code}: {exc.message}")
     except MemoryError:
@@ -354,9 +357,10 @@ class _Task:
     out: Path
     dialect: str
     password: str | None
+    limits: Limits
 
     def __call__(self, path: Path) -> Outcome:
-        return file_to_outcome(path, self.out, self.dialect, self.password)
+        return file_to_outcome(path, self.out, self.dialect, self.password, self.limits)
 
     @staticmethod
     def failed(path: Path, failure: Failure) -> Outcome:
@@ -383,6 +387,7 @@ def run_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_mb: int | None = DEFAULT_MEMORY_MB,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
 ) -> BatchResult:
     """Process every supported file under ``paths`` into ``out``.
 
@@ -390,7 +395,8 @@ def run_batch(
     Workers only read documents; the parent writes the store (every good document, every
     failed file) and then every batch export from the whole store.  Each file runs in its
     own process under ``timeout`` seconds and ``memory_mb`` MiB of address space (None: no
-    limit); past a limit it fails with E_TIMEOUT / E_MEMORY and the batch goes on.
+    limit); past a limit it fails with E_TIMEOUT / E_MEMORY and the batch goes on.  A PDF
+    of more than ``max_pages`` pages fails with E_LIMIT.
 
     Raises ``BatchInputError`` for a missing input path and ``StoreError`` when the store
     cannot be opened or written; in both cases no batch export changes.  A batch with no
@@ -402,6 +408,7 @@ def run_batch(
             raise BatchInputError(f"{p}: run: E_IO: нет такого файла или папки")
     if out.is_dir():
         recover_staging(out)  # an interrupted commit of the last batch's exports
+    limits = Limits(timeout, memory_mb, max_pages)
     files = paths_to_files(paths)
     if not files:
         return BatchResult(empty=True)
@@ -438,8 +445,8 @@ def run_batch(
                 ordered.push(outcome)
 
             run_limited(
-                todo, _Task(out, dialect, password), _Task.failed, jobs=jobs,
-                limits=Limits(timeout, memory_mb), on_result=journal,
+                todo, _Task(out, dialect, password, limits), _Task.failed, jobs=jobs,
+                limits=limits, on_result=journal,
             )
         for o in known:  # a skipped document's CSVs may have been rewritten in the dialect
             manifest.record(o)
@@ -452,10 +459,11 @@ class _ReadTask:
     """``read`` one file in a worker process: its report, or its failure document."""
 
     password: str | None
+    limits: Limits
 
     def __call__(self, path: Path) -> Report:
-        try:
-            return read(path, password=self.password)
+        try:  # the worker holds the time and memory limits; the reader applies the others
+            return read(path, password=self.password, limits=self.limits.in_process())
         except SvodkaError as exc:
             return failure_report(path, exc.code, exc.message, exc.stage)
         except MemoryError:
@@ -479,6 +487,7 @@ def read_many(
     password: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_mb: int | None = DEFAULT_MEMORY_MB,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
 ) -> Iterator[Report]:
     """Read every supported file under ``paths`` (files and folders), ``jobs`` worker
     processes at a time, each under the batch's limits, and yield one ``Report`` per file
@@ -486,6 +495,7 @@ def read_many(
     (``report.error.code``: E_NOT_PDF, E_TIMEOUT, …).  Writes nothing.  Leaving the loop
     early stops the workers."""
     files = paths_to_files(Path(p) for p in paths)
+    limits = Limits(timeout, memory_mb, max_pages)
     arrived: queue.SimpleQueue[tuple[int, Report] | BaseException | None] = queue.SimpleQueue()
     index = {f: i for i, f in enumerate(files)}
     stop = threading.Event()
@@ -497,8 +507,8 @@ def read_many(
 
     def work() -> None:
         try:
-            run_limited(files, _ReadTask(password), _ReadTask.failed, jobs=jobs,
-                        limits=Limits(timeout, memory_mb), on_result=on_result)
+            run_limited(files, _ReadTask(password, limits), _ReadTask.failed, jobs=jobs,
+                        limits=limits, on_result=on_result)
             arrived.put(None)
         except _Stop:
             arrived.put(None)

@@ -248,10 +248,11 @@ def baseline_to_segments(glyphs: Sequence[Glyph], gap: float) -> list[Segment]:
         segments[-1].append(g)
         if ink:
             last_ink = g
-    return [Segment(t) for t in map(_trim_blanks, segments) if t]
+    return [Segment(t) for t in map(trim_blanks, segments) if t]
 
 
-def _trim_blanks(glyphs: list[Glyph]) -> tuple[Glyph, ...]:
+def trim_blanks(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
+    """The glyphs from the first ink glyph to the last (blanks at either end dropped)."""
     ink = [i for i, g in enumerate(glyphs) if g.text not in BLANKS]
     return tuple(glyphs[ink[0] : ink[-1] + 1]) if ink else ()
 

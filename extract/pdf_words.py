@@ -31,6 +31,7 @@ from extract.pdf_text import (
     glyphs_to_cell_text,
     glyphs_to_text,
     is_number_shaped,
+    trim_blanks,
 )
 from schemas.grid import Grid
 from schemas.numformat import is_unit_caption
@@ -238,12 +239,7 @@ def cut_apart(seg: Segment) -> list[Segment]:
             parts[-1].append(g)
         if ink:
             last_ink, blank = g, False
-    return [Segment(_strip_blanks(p)) for p in parts if any(g.text.strip() for g in p)]
-
-
-def _strip_blanks(glyphs: list[Glyph]) -> tuple[Glyph, ...]:
-    ink = [i for i, g in enumerate(glyphs) if g.text.strip()]
-    return tuple(glyphs[ink[0] : ink[-1] + 1])
+    return [Segment(trim_blanks(p)) for p in parts if any(g.text.strip() for g in p)]
 
 
 def _stacked(a: Segment, b: Segment) -> bool:

@@ -158,11 +158,9 @@ def table_equations(ctx: TableContext) -> list[Equation]:
 
 
 def checked_tables(report: Report) -> list[str]:
-    """The ids of the tables in which at least one relation was checked (``Report.checks``,
-    worked out here for a report not yet validated): a report with none was read but not
-    checked."""
-    checks = report.checks or report_to_validation(report)[1]
-    checked = {c.table for c in checks if c.equations}
+    """The ids of the tables of a validated report in which at least one relation was
+    checked (``Report.checks``): a report with none was read but not checked."""
+    checked = {c.table for c in report.checks if c.equations}
     return [t.id for t in report.tables if t.id in checked]
 
 

@@ -154,7 +154,7 @@ def big_docx(source: Path, copies: int, out: Path) -> Path:
 
 def _work_svodka(files: list[Path], json_dir: Path | None) -> int:
     import svodka
-    from export import report_to_json
+    from svodka.export import report_to_json
 
     units = 0
     for f in files:
@@ -168,8 +168,8 @@ def _work_svodka(files: list[Path], json_dir: Path | None) -> int:
 
 def _work_svodka_unlimited(files: list[Path]) -> int:
     import svodka
-    from export import report_to_json
-    from schemas.limits import NO_LIMITS
+    from svodka.export import report_to_json
+    from svodka.schemas.limits import NO_LIMITS
 
     for f in files:
         report_to_json(svodka.read(f, limits=NO_LIMITS))
@@ -231,7 +231,7 @@ def _work_profile(files: list[Path], out: Path) -> int:
     from pyinstrument import Profiler
 
     import svodka
-    from export import report_to_json
+    from svodka.export import report_to_json
 
     profiler = Profiler(interval=0.001)
     profiler.start()
@@ -248,11 +248,13 @@ def _work_profile(files: list[Path], out: Path) -> int:
 def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Path | None) -> None:
     t0 = time.perf_counter()
     if tool in ("svodka", "svodka-nolimits", "office", "profile"):
-        import export  # noqa: F401
         import svodka  # noqa: F401
+        from svodka import export  # noqa: F401
     if tool == "office":  # the readers load their Office libraries lazily: count it here
-        import extract.docx  # noqa: F401
-        import extract.pptx  # noqa: F401
+        from svodka.extract import (
+            docx,  # noqa: F401
+            pptx,  # noqa: F401
+        )
 
         _known_units()
     elif tool.startswith("camelot"):
@@ -423,7 +425,7 @@ def cat_json(json_dir: Path, file: Path) -> None:
         return
     # not timed (e.g. the PPTX/DOCX of the corpus when only PDFs ran): read it now
     import svodka
-    from export import report_to_json
+    from svodka.export import report_to_json
 
     sys.stdout.write(report_to_json(svodka.read(file)))
 

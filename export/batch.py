@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from export.atomic import Staging
-from export.csvout import Dialect, csv_file_writer
-from export.datapackage import DataPackageWriter, document_resources
-from export.parquet import batch_cells_schema, parquet_file_writer
-from export.records import (
+from svodka.export.atomic import Staging
+from svodka.export.csvout import Dialect, csv_file_writer
+from svodka.export.datapackage import DataPackageWriter, document_resources
+from svodka.export.parquet import batch_cells_schema, parquet_file_writer
+from svodka.export.records import (
     BATCH_CELL_COLUMNS,
     BATCH_FINDING_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -31,9 +31,9 @@ from export.records import (
     plain,
     row_key,
 )
-from export.store import FailedFile, Store
-from export.xlsx import WorkbookWriter
-from schemas import Report
+from svodka.export.store import FailedFile, Store
+from svodka.export.xlsx import WorkbookWriter
+from svodka.schemas import Report
 
 STORE_GROUP = 20  # documents per store transaction (each still all or nothing)
 EXPORT_FILES = ("documents.csv", "cells.csv", "findings.csv", "failures.csv", "cells.parquet",

@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from export.atomic import atomic_open
-from schemas import Finding, Report, Table
-from schemas.frames import CELL_COLUMNS, cell_records, table_to_wide_records
+from svodka.export.atomic import atomic_open
+from svodka.schemas import Finding, Report, Table
+from svodka.schemas.frames import CELL_COLUMNS, cell_records, table_to_wide_records
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FINDING_COLUMNS = (

@@ -22,8 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from export.csvout import FINDING_COLUMNS, Dialect
-from export.records import (
+from svodka.export.csvout import FINDING_COLUMNS, Dialect
+from svodka.export.records import (
     AMOUNT_COLUMNS,
     BATCH_CELL_COLUMNS,
     BATCH_FINDING_COLUMNS,
@@ -31,8 +31,8 @@ from export.records import (
     FAILURE_COLUMNS,
     INTEGER_COLUMNS,
 )
-from schemas import Measure, Report, Severity, Source, Status, Table, Unit
-from schemas.frames import CELL_COLUMNS, table_to_wide_records
+from svodka.schemas import Measure, Report, Severity, Source, Status, Table, Unit
+from svodka.schemas.frames import CELL_COLUMNS, table_to_wide_records
 
 Field = dict[str, Any]
 

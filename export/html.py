@@ -22,11 +22,11 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.locate import SEVERITY_RU, fallback_path, worst
-from export.records import ru_number
-from schemas import Cell, Finding, Report, Row, Severity, Table
-from schemas.frames import finding_positions
-from schemas.limits import DEFAULT_MEGAPIXELS
+from svodka.export.locate import SEVERITY_RU, fallback_path, worst
+from svodka.export.records import ru_number
+from svodka.schemas import Cell, Finding, Report, Row, Severity, Table
+from svodka.schemas.frames import finding_positions
+from svodka.schemas.limits import DEFAULT_MEGAPIXELS
 
 if TYPE_CHECKING:
     from PIL.Image import Image

@@ -4,7 +4,7 @@ stands (``place``, ``locate``, ``finding_positions``) is in ``schemas.frames``."
 
 from __future__ import annotations
 
-from schemas import Cell, Finding, Severity
+from svodka.schemas import Cell, Finding, Severity
 
 SEVERITY_RU = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "инфо"}
 MEASURE_RU = {"plan": "план", "fact": "факт"}

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from export.atomic import Staging
-from export.records import (
+from svodka.export.atomic import Staging
+from svodka.export.records import (
     AMOUNT_COLUMNS,
     AMOUNT_PRECISION,
     AMOUNT_SCALE,
@@ -23,7 +23,7 @@ from export.records import (
     cell_key,
     row_key,
 )
-from schemas import Report
+from svodka.schemas import Report
 
 RowSink = Callable[[list[tuple[Any, ...]]], None]
 ROW_GROUP = 20_000  # cells per row group: ~20 MB of Python objects at most

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from schemas.numformat import format_ru
+from svodka.schemas.numformat import format_ru
 
 AMOUNT_PRECISION = 38
 AMOUNT_SCALE = 6

@@ -33,9 +33,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
-from export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount, plain
-from schemas import Report
-from schemas.frames import finding_positions
+from svodka.export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount, plain
+from svodka.schemas import Report
+from svodka.schemas.frames import finding_positions
 
 NUMERIC = f"NUMERIC({AMOUNT_PRECISION}, {AMOUNT_SCALE})"
 

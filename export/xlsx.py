@@ -34,12 +34,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from export.atomic import atomic_open
-from export.csvout import FORMULA_START
-from export.locate import MEASURE_RU, SEVERITY_RU, SOURCE_RU, fallback_path, worst
-from export.records import ru_number
-from schemas import Cell, Finding, Report, Severity, Table
-from schemas.frames import finding_positions, path_title, text_columns
+from svodka.export.atomic import atomic_open
+from svodka.export.csvout import FORMULA_START
+from svodka.export.locate import MEASURE_RU, SEVERITY_RU, SOURCE_RU, fallback_path, worst
+from svodka.export.records import ru_number
+from svodka.schemas import Cell, Finding, Report, Severity, Table
+from svodka.schemas.frames import finding_positions, path_title, text_columns
 
 FINDINGS_SHEET = "Находки"
 _CORE_PROPS = "docProps/core.xml"

@@ -11,9 +11,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from schemas import RawDocument, SvodkaError
-from schemas.grid import Problem
-from schemas.limits import Limits
+from svodka.schemas import RawDocument, SvodkaError
+from svodka.schemas.grid import Problem
+from svodka.schemas.limits import Limits
 
 SUPPORTED_SUFFIXES = (".pdf", ".pptx", ".docx", ".xlsx")
 
@@ -72,10 +72,10 @@ def document_to_raw(
 def _read_raw(path: Path, password: str | None, limits: Limits | None) -> RawDocument:
     fmt = sniff_format(path)
     if fmt == "pdf":
-        from extract.pdf import pdf_to_raw
+        from svodka.extract.pdf import pdf_to_raw
 
         return pdf_to_raw(path, password=password, limits=limits)
-    from extract.office import broken_as_error
+    from svodka.extract.office import broken_as_error
 
     with broken_as_error(path, fmt):  # a library failing past the package checks (fuzz)
         return _office_reader(fmt)(path)
@@ -90,7 +90,7 @@ def preload(path: Path) -> None:
     except OSError:
         return
     if b"%PDF-" in head:
-        import extract.pdf  # noqa: F401
+        from svodka.extract import pdf  # noqa: F401
     elif head.startswith(b"PK") and path.suffix.lower() in (".pptx", ".docx", ".xlsx"):
         _office_reader(path.suffix.lower()[1:])
 
@@ -98,14 +98,14 @@ def preload(path: Path) -> None:
 def _office_reader(fmt: str) -> Callable[[Path], RawDocument]:
     """Import only the library the format needs (python-pptx, python-docx or openpyxl)."""
     if fmt == "pptx":
-        from extract.pptx import pptx_to_raw
+        from svodka.extract.pptx import pptx_to_raw
 
         return pptx_to_raw
     if fmt == "docx":
-        from extract.docx import docx_to_raw
+        from svodka.extract.docx import docx_to_raw
 
         return docx_to_raw
-    from extract.xlsx import xlsx_to_raw
+    from svodka.extract.xlsx import xlsx_to_raw
 
     return xlsx_to_raw
 

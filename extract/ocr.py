@@ -30,17 +30,17 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from extract.ocr_image import CellBox, Gray, PageImage, TableBox, prepare_page
-from extract.ocr_tess import (
+from svodka.extract.ocr_image import CellBox, Gray, PageImage, TableBox, prepare_page
+from svodka.extract.ocr_tess import (
     NUMBER_CHARS,
     NUMBER_LANG,
     OcrText,
     ocr_crops,
     tesseract_available,
 )
-from extract.pdf_table import Block, blocks_to_grid, drop_empty_lines
-from extract.pdf_text import is_number_shaped
-from schemas.grid import BBox, Grid, Problem, TextLine
+from svodka.extract.pdf_table import Block, blocks_to_grid, drop_empty_lines
+from svodka.extract.pdf_text import is_number_shaped
+from svodka.schemas.grid import BBox, Grid, Problem, TextLine
 
 DPI = 300
 INSET = 7

@@ -49,9 +49,9 @@ from typing import Any
 import pdfplumber
 import pikepdf
 
-from extract.common import sha256_of
-from extract.pdf_camelot import camelot_fallback, needs_fallback
-from extract.pdf_limits import (
+from svodka.extract.common import sha256_of
+from svodka.extract.pdf_camelot import camelot_fallback, needs_fallback
+from svodka.extract.pdf_limits import (
     check_inflated,
     check_pages,
     image_problem,
@@ -59,13 +59,13 @@ from extract.pdf_limits import (
     render_scale,
     scaled_problem,
 )
-from extract.pdf_pdfium import close_document, page_glyphs, page_rules
-from extract.pdf_ruled import page_to_ruled_grids
-from extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
-from extract.pdf_words import lines_to_word_grids
-from schemas.errors import SvodkaError
-from schemas.grid import Grid, Problem, RawDocument, TextLine
-from schemas.limits import Limits
+from svodka.extract.pdf_pdfium import close_document, page_glyphs, page_rules
+from svodka.extract.pdf_ruled import page_to_ruled_grids
+from svodka.extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
+from svodka.extract.pdf_words import lines_to_word_grids
+from svodka.schemas.errors import SvodkaError
+from svodka.schemas.grid import Grid, Problem, RawDocument, TextLine
+from svodka.schemas.limits import Limits
 
 OCR_AHEAD = 2  # scanned pages OCR'd at once (each also runs Tesseract on 2 cores)
 
@@ -313,7 +313,7 @@ def _read_image_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
                      limits: Limits) -> PageResult | Future[PageResult]:
     """A page without a text layer: blank (nothing painted), or OCR it when Tesseract is
     installed (``extract.ocr``), rendered within the pixel limit."""
-    from extract.ocr import DPI, ocr_available, render_page
+    from svodka.extract.ocr import DPI, ocr_available, render_page
 
     paint = page_paint(page)
     if paint.blank:
@@ -338,7 +338,7 @@ def _read_image_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
 
 def _ocr_result(image: Any, page_no: int, scale: float,
                 notes: Sequence[Problem] = ()) -> PageResult:
-    from extract.ocr import ocr_image_page
+    from svodka.extract.ocr import ocr_image_page
 
     try:
         ocr = ocr_image_page(image, page_no, scale)

@@ -28,11 +28,11 @@ from typing import Any
 
 import pikepdf
 
-from extract.pdf_pdfium import Paint
-from extract.pdf_pdfium import page_paint as pdfium_paint
-from schemas.errors import SvodkaError
-from schemas.grid import Problem
-from schemas.limits import MIB, Limits
+from svodka.extract.pdf_pdfium import Paint
+from svodka.extract.pdf_pdfium import page_paint as pdfium_paint
+from svodka.schemas.errors import SvodkaError
+from svodka.schemas.grid import Problem
+from svodka.schemas.limits import MIB, Limits
 
 STEP = MIB
 """Bytes of output per inflate step."""

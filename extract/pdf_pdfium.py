@@ -38,7 +38,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.fontmetrics import FONT_METRICS
 
-from extract.pdf_text import BLANKS, Glyph
+from svodka.extract.pdf_text import BLANKS, Glyph
 
 Rules = list[dict[str, Any]]
 Matrix = tuple[float, float, float, float, float, float]

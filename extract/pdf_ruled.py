@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from extract.pdf_table import (
+from svodka.extract.pdf_table import (
     Block,
     blocks_to_grid,
     cluster_positions,
@@ -30,8 +30,8 @@ from extract.pdf_table import (
     merge_wrapped,
     row_glyphs_by_column,
 )
-from extract.pdf_text import Glyph, glyphs_to_cell_text, glyphs_to_lines, is_number_shaped
-from schemas.grid import BBox, Grid
+from svodka.extract.pdf_text import Glyph, glyphs_to_cell_text, glyphs_to_lines, is_number_shaped
+from svodka.schemas.grid import BBox, Grid
 
 SNAP = 3.0
 """Points: segment ends and positions closer than this are the same rule."""

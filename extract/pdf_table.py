@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extract.pdf_text import (
+from svodka.extract.pdf_text import (
     Glyph,
     Line,
     glyphs_to_baselines,
@@ -20,7 +20,7 @@ from extract.pdf_text import (
     is_number_shaped,
     join_wrapped_number,
 )
-from schemas.grid import BBox, Grid, GridCell
+from svodka.schemas.grid import BBox, Grid, GridCell
 
 
 @dataclass(frozen=True)

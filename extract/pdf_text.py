@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from schemas.numformat import RU, NumberFormat
+from svodka.schemas.numformat import RU, NumberFormat
 
 BLANKS = " \u00a0\u202f\u2009\t"
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from extract.pdf_table import (
+from svodka.extract.pdf_table import (
     Block,
     blocks_to_grid,
     column_of,
@@ -24,7 +24,7 @@ from extract.pdf_table import (
     merge_wrapped,
     row_glyphs_by_column,
 )
-from extract.pdf_text import (
+from svodka.extract.pdf_text import (
     Glyph,
     Line,
     Segment,
@@ -33,8 +33,8 @@ from extract.pdf_text import (
     is_number_shaped,
     trim_blanks,
 )
-from schemas.grid import Grid
-from schemas.numformat import is_unit_caption
+from svodka.schemas.grid import Grid
+from svodka.schemas.numformat import is_unit_caption
 
 
 @dataclass(frozen=True)

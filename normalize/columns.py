@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from normalize.codes import parse_code
-from normalize.labels import clean_header
-from normalize.numbering import row_numbering
-from normalize.numbers import looks_like_number, parse_number
-from normalize.vocab import (
+from svodka.normalize.codes import parse_code
+from svodka.normalize.labels import clean_header
+from svodka.normalize.numbering import row_numbering
+from svodka.normalize.numbers import looks_like_number, parse_number
+from svodka.normalize.vocab import (
     BREAKDOWN,
     CODE_HEADER,
     IDENTIFIER_HEADER,
@@ -23,7 +23,7 @@ from normalize.vocab import (
     match_measure,
     match_source,
 )
-from schemas import Grid, GridCell, Measure, Source, Status, Unit
+from svodka.schemas import Grid, GridCell, Measure, Source, Status, Unit
 
 YEAR = re.compile(r"(?:19|20)\d\d")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from normalize.numbers import parse_number
-from normalize.tables import grids_to_pieces, pieces_to_tables
-from schemas import (
+from svodka.normalize.numbers import parse_number
+from svodka.normalize.tables import grids_to_pieces, pieces_to_tables
+from svodka.schemas import (
     Document,
     Finding,
     Grid,

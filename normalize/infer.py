@@ -21,9 +21,9 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from normalize.columns import Layout, ValueColumn
-from normalize.numbers import parse_number
-from schemas import Grid, Measure, Source, Status
+from svodka.normalize.columns import Layout, ValueColumn
+from svodka.normalize.numbers import parse_number
+from svodka.schemas import Grid, Measure, Source, Status
 
 AGREE = 0.8
 """Share of the rows with figures on which a sum must hold for a meaning to be read."""

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schemas import Grid, Relation
+from svodka.schemas import Grid, Relation
 
 if TYPE_CHECKING:
-    from normalize.columns import Layout
+    from svodka.normalize.columns import Layout
 
 _NUMBER = r"(?:гр(?:афа)?\.?\s*)?(\d{1,3})"
 _CELL = re.compile(rf"^\s*{_NUMBER}\s*(?:=\s*(.+?))?\s*$", re.I)

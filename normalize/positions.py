@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 from statistics import median
 
-from normalize.columns import Layout
-from schemas import Grid
+from svodka.normalize.columns import Layout
+from svodka.schemas import Grid
 
 Span = tuple[float, float]
 MIN_OVERLAP = 0.5

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from normalize.codes import parse_code, split_leading_code
-from normalize.columns import Layout, ValueColumn
-from normalize.labels import clean_label
-from normalize.numbers import parse_number
-from normalize.vocab import BREAKDOWN, MONEY_LABEL, PERCENT_LABEL, TOTAL_LABEL
-from schemas import Cell, GridCell, Row, Status, TableKind, TextCell, Unit
+from svodka.normalize.codes import parse_code, split_leading_code
+from svodka.normalize.columns import Layout, ValueColumn
+from svodka.normalize.labels import clean_label
+from svodka.normalize.numbers import parse_number
+from svodka.normalize.vocab import BREAKDOWN, MONEY_LABEL, PERCENT_LABEL, TOTAL_LABEL
+from svodka.schemas import Cell, GridCell, Row, Status, TableKind, TextCell, Unit
 
 LINE_CODE = re.compile(r"^\s*\d{1,4}\s*$")
 FIGURE_AT_END = re.compile(r"[:\s]\s*-?\d[\d \u00a0]*(?:[.,]\d+)?\s*$")

@@ -14,9 +14,9 @@ A row whose value cells hold at most one figure each is returned unchanged.
 
 from __future__ import annotations
 
-from normalize.columns import Layout
-from normalize.numbers import parse_number
-from schemas import GridCell, Status
+from svodka.normalize.columns import Layout
+from svodka.normalize.numbers import parse_number
+from svodka.schemas import GridCell, Status
 
 _FIGURES = (Status.NUMBER, Status.DASH, Status.NOT_APPLICABLE)
 

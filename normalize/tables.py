@@ -12,18 +12,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
-from normalize.codes import parse_code
-from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
-from normalize.infer import infer_sources
-from normalize.labels import clean_label
-from normalize.numbering import grid_relations
-from normalize.positions import remap_layout
-from normalize.rows import RowContext, grid_row_to_row
-from normalize.stacked import split_stacked
-from normalize.vocab import ANY_YEAR, CONTINUATION_MARK, KIND_WORDS, TITLE_START, YEAR_IN_TITLE
-from schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
-from schemas.numformat import is_unit_caption
-from schemas.words import SOURCE_WORDS
+from svodka.normalize.codes import parse_code
+from svodka.normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
+from svodka.normalize.infer import infer_sources
+from svodka.normalize.labels import clean_label
+from svodka.normalize.numbering import grid_relations
+from svodka.normalize.positions import remap_layout
+from svodka.normalize.rows import RowContext, grid_row_to_row
+from svodka.normalize.stacked import split_stacked
+from svodka.normalize.vocab import (
+    ANY_YEAR,
+    CONTINUATION_MARK,
+    KIND_WORDS,
+    TITLE_START,
+    YEAR_IN_TITLE,
+)
+from svodka.schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
+from svodka.schemas.numformat import is_unit_caption
+from svodka.schemas.words import SOURCE_WORDS
 
 
 @dataclass

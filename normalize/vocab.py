@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from schemas import Measure, Source, TableKind, Unit
+from svodka.schemas import Measure, Source, TableKind, Unit
 
 # Header wording.  A header text is matched in two normalised forms (``header_keys``):
 # ``spaced`` (lower case, ё→е, units in brackets, footnote marks and punctuation removed,

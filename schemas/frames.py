@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     import pandas as pd
 
-    from schemas.report import Cell, Finding, Report, Row, Table
+    from svodka.schemas.report import Cell, Finding, Report, Row, Table
 
 CELL_COLUMNS = (
     "document", "table", "year", "code", "parent", "label", "measure", "source",

@@ -183,7 +183,7 @@ class Table(_Model):
 
     def to_frame(self) -> pd.DataFrame:
         """The table laid out like the report (wide): code, label, one column per header path."""
-        from schemas.frames import table_to_frame
+        from svodka.schemas.frames import table_to_frame
 
         return table_to_frame(self)
 
@@ -251,7 +251,7 @@ class Report(_Model):
 
     def cells_frame(self) -> pd.DataFrame:
         """Tidy view: one row per cell (document, table, code, … value, status, unit, page)."""
-        from schemas.frames import report_to_cells_frame
+        from svodka.schemas.frames import report_to_cells_frame
 
         return report_to_cells_frame(self)
 
@@ -260,6 +260,6 @@ class Report(_Model):
         source, actual, expected, page, message, row_index, cell_index): ``row_index`` /
         ``cell_index`` point into ``tables[…].rows`` and ``row.cells``, as in the batch
         exports, the ИТОГО row included."""
-        from schemas.frames import report_to_findings_frame
+        from svodka.schemas.frames import report_to_findings_frame
 
         return report_to_findings_frame(self)

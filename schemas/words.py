@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.report import Measure, Source
+from svodka.schemas.report import Measure, Source
 
 MEASURE_WORDS = {Measure.PLAN: "план", Measure.FACT: "факт"}
 SOURCE_WORDS = {

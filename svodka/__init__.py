@@ -10,10 +10,10 @@ Public API: :func:`read` returns a :class:`schemas.Report` (the JSON contract);
 
 from importlib.metadata import PackageNotFoundError, version
 
-from schemas import Finding, Report, SvodkaError, Table
-from schemas.limits import NO_LIMITS, Limits
 from svodka.api import read
 from svodka.pipeline import read_many
+from svodka.schemas import Finding, Report, SvodkaError, Table
+from svodka.schemas.limits import NO_LIMITS, Limits
 
 try:
     __version__ = version("svodka")

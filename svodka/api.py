@@ -17,14 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract import document_to_raw, preload
-from extract.common import sha256_of
-from normalize import raw_to_report
-from schemas import Document, Finding, Report, Severity, SvodkaError
-from schemas.limits import Limits
-from schemas.report import DocumentError
+from svodka.extract import document_to_raw, preload
+from svodka.extract.common import sha256_of
+from svodka.normalize import raw_to_report
+from svodka.schemas import Document, Finding, Report, Severity, SvodkaError
+from svodka.schemas.limits import Limits
+from svodka.schemas.report import DocumentError
+from svodka.validate import report_to_ocr_corrections, report_to_validation
 from svodka.workers import Failure, call_limited, can_start_children, current_stage, note_stage
-from validate import report_to_ocr_corrections, report_to_validation
 
 
 def read(

@@ -15,12 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from export import report_to_json, write_text_atomic
-from export.store import StoreError
-from schemas import Report, Severity, SvodkaError
-from schemas.limits import DEFAULT_MAX_PAGES, Limits
 from svodka import __version__
 from svodka.api import failure_report, read
+from svodka.export import report_to_json, write_text_atomic
+from svodka.export.store import StoreError
 from svodka.pipeline import BatchInputError, BatchResult, Outcome, paths_to_files, run_batch
 from svodka.progress import BatchProgress, failures_table, summary_table
 from svodka.render import (
@@ -31,8 +29,10 @@ from svodka.render import (
     report_to_markdown,
     reports_to_json,
 )
+from svodka.schemas import Report, Severity, SvodkaError
+from svodka.schemas.limits import DEFAULT_MAX_PAGES, Limits
+from svodka.validate import checked_tables
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from validate import checked_tables
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_NOT_CHECKED = 0, 1, 2, 3
 
@@ -188,7 +188,7 @@ def check(
     elif fmt is CheckFormat.markdown:
         text = "\n".join(report_to_markdown(r) for r in reports)
     elif fmt is CheckFormat.html:
-        from export.html import reports_to_html
+        from svodka.export.html import reports_to_html
 
         text = reports_to_html(reports, sources=sources, password=password, unreadable=failures)
     elif quiet:
@@ -350,7 +350,7 @@ def schema(
 
 
 def default_schema_path() -> Path:
-    import schemas
+    from svodka import schemas
 
     return Path(schemas.__file__).parent / "report.schema.json"
 

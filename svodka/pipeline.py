@@ -25,20 +25,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
-from export.atomic import recover_staging
-from export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
-from extract import SUPPORTED_SUFFIXES
-from extract.common import sha256_of
-from schemas import Report, Severity, SvodkaError
-from schemas.frames import CELL_COLUMNS
-from schemas.limits import DEFAULT_MAX_PAGES
 from svodka.api import failure_report, read
+from svodka.export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
+from svodka.export.atomic import recover_staging
+from svodka.export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
+from svodka.extract import SUPPORTED_SUFFIXES
+from svodka.extract.common import sha256_of
+from svodka.schemas import Report, Severity, SvodkaError
+from svodka.schemas.frames import CELL_COLUMNS
+from svodka.schemas.limits import DEFAULT_MAX_PAGES
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
 if TYPE_CHECKING:
-    from export.batch import Folder, StoreWriter
-    from export.store import Store
+    from svodka.export.batch import Folder, StoreWriter
+    from svodka.export.store import Store
 
 MANIFEST = "manifest.json"
 
@@ -172,7 +172,7 @@ class Manifest:
 
     def folders(self, dialect: Dialect) -> dict[str, Folder]:
         """The documents whose CSV folders stand in ``out``, with their CSVs' dialect."""
-        from export.batch import Folder
+        from svodka.export.batch import Folder
 
         found = {}
         for sha, entry in self.documents.items():
@@ -199,7 +199,7 @@ def _batch_key(store: Store, dialect: str, db: str | None) -> dict[str, Any]:
 def _exports_are_current(manifest: Manifest, store: Store, dialect: str,
                          db: str | None) -> bool:
     """Nothing changed in the store since the last exports were written from it."""
-    from export.batch import EXPORT_FILES
+    from svodka.export.batch import EXPORT_FILES
 
     return (manifest.batch == _batch_key(store, dialect, db)
             and all((manifest.out / name).is_file() for name in EXPORT_FILES))
@@ -256,8 +256,8 @@ def outcomes_to_batch_outputs(
     ``db``: a PostgreSQL URL or a DuckDB file (default ``out/svodka.duckdb``).  Raises
     ``StoreError`` when the store cannot be opened or written; then no export changes.
     """
-    from export.batch import StoreWriter
-    from export.store import open_store
+    from svodka.export.batch import StoreWriter
+    from svodka.export.store import open_store
 
     manifest = Manifest.load(out)
     with open_store(db or out / "svodka.duckdb") as store:
@@ -270,7 +270,7 @@ def outcomes_to_batch_outputs(
 
 def _finish_batch(writer: StoreWriter, manifest: Manifest, dialect: Dialect,
                   db: str | None) -> None:
-    from export.batch import store_to_exports
+    from svodka.export.batch import store_to_exports
 
     writer.flush()
     store_to_exports(writer.store, manifest.out, dialect, manifest.folders(dialect))
@@ -280,7 +280,7 @@ def _finish_batch(writer: StoreWriter, manifest: Manifest, dialect: Dialect,
 def outcome_to_store(o: Outcome, writer: StoreWriter, out: Path, dialect: Dialect) -> None:
     """One outcome into the store: a good document's report (a skipped one only when the
     store lacks it), a failed file's code and reason; a duplicate is nothing new."""
-    from export.store import FailedFile
+    from svodka.export.store import FailedFile
 
     if o.status == "failed":
         code, message = failure_code(o.reason)
@@ -412,8 +412,8 @@ def run_batch(
     files = paths_to_files(paths)
     if not files:
         return BatchResult(empty=True)
-    from export.batch import StoreWriter  # openpyxl, pyarrow, duckdb: only for a batch
-    from export.store import open_store
+    from svodka.export.batch import StoreWriter  # openpyxl, pyarrow, duckdb: only for a batch
+    from svodka.export.store import open_store
 
     out.mkdir(parents=True, exist_ok=True)
     with open_store(db or out / "svodka.duckdb") as store:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from schemas import Finding, Report, Severity
+from svodka.schemas import Finding, Report, Severity
 
 SEVERITY_RU = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "инфо"}
 

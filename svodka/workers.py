@@ -43,7 +43,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
-from schemas.limits import (
+from svodka.schemas.limits import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     Limits,

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import svodka
-from normalize import raw_to_report
-from schemas import Cell, Grid, GridCell, RawDocument, Row, Severity, Table, TableKind
+from svodka.normalize import raw_to_report
 from svodka.render import checks_line
-from validate.check import table_to_results
+from svodka.schemas import Cell, Grid, GridCell, RawDocument, Row, Severity, Table, TableKind
+from svodka.validate.check import table_to_results
 
 from .tablegen import FONT_FILE, Ruled, ruled_pdf, word_table
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import svodka
-from schemas import Measure, Source, Status
+from svodka.schemas import Measure, Source, Status
 
 from .conftest import RAW
 

@@ -135,7 +135,7 @@ def test_store_failure_is_raised_after_every_document_is_read(
     """The batch outputs are written on a thread while the workers run; an error there
     (here: the store refuses the documents) does not stop the reading, is raised at the
     end, and leaves no batch file behind (each would have replaced its old version)."""
-    from export.store import Store, StoreError
+    from svodka.export.store import Store, StoreError
 
     inbox = _inbox(tmp_path, broken=False)
     calls: list[int] = []
@@ -222,7 +222,7 @@ def test_two_batches_into_one_folder_keep_every_document(
     """Year by year: a second batch into the same folder adds its documents; the exports
     are written from the whole store, so they never shrink and agree with it.  Failed files
     are data in the store, failures.csv and the manifest until they are read."""
-    from export.store import ALL_TABLES, open_store
+    from svodka.export.store import ALL_TABLES, open_store
 
     db: str | None = None
     if engine == "postgresql":

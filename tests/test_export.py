@@ -12,13 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Package
 
-from export import DIALECTS
-from export.parquet import write_cells_parquet
-from export.records import ru_number
-from export.store import open_store
-from export.xlsx import FINDINGS_SHEET, write_xlsx
-from schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
+from svodka.export import DIALECTS
+from svodka.export.parquet import write_cells_parquet
+from svodka.export.records import ru_number
+from svodka.export.store import open_store
+from svodka.export.xlsx import FINDINGS_SHEET, write_xlsx
 from svodka.pipeline import Outcome, outcomes_to_batch_outputs, safe_name, write_document_outputs
+from svodka.schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
 
 from .test_store import corpus_reports
 
@@ -210,7 +210,7 @@ def test_batch_store_into_postgres(tmp_path: Path, postgres_url: str) -> None:
 def test_parquet_in_several_row_groups_equals_one_table(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The streaming writer flushes a row group every ROW_GROUP cells: same rows, in order."""
-    import export.parquet as parquet_module
+    import svodka.export.parquet as parquet_module
 
     reports = corpus_reports()
     whole = tmp_path / "whole.parquet"
@@ -237,8 +237,8 @@ def test_failed_batch_leaves_every_earlier_output_as_it_was(tmp_path: Path) -> N
 
 
 def test_wide_table_has_the_text_columns_after_the_label() -> None:
-    from schemas import TextCell
-    from schemas.frames import table_to_wide_records
+    from svodka.schemas import TextCell
+    from svodka.schemas.frames import table_to_wide_records
 
     cell = Cell(column=["2021 год"], value=Decimal("328699"), raw="328 699")
     rows = [Row(code="1", label="Процентные доходы", cells=[cell],
@@ -257,7 +257,7 @@ def test_staged_files_switch_together_even_when_killed_between_renames(
     """The switch of the batch files: killed after the first rename, the journal is left
     and ``recover_staging`` completes the set; staged files equal to their targets leave
     the targets alone."""
-    import export.atomic as atomic
+    import svodka.export.atomic as atomic
 
     names = ("a.csv", "b.csv", "c.csv")
     for name in names:

@@ -24,10 +24,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from schemas import Report, Status, SvodkaError
 from svodka.api import read
 from svodka.cli import app
 from svodka.pipeline import run_batch
+from svodka.schemas import Report, Status, SvodkaError
 from svodka.workers import Failure, Limits, run_limited
 from tests.hostile_fixtures import FORMULAS, HEAVY, HOSTILE, SMALL, good_small_pdf, write_all
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from extract.pdf_limits import inflated_size, render_scale
-from schemas import SvodkaError
-from schemas.limits import MIB, Limits
 from svodka.api import read
+from svodka.extract.pdf_limits import inflated_size, render_scale
+from svodka.schemas import SvodkaError
+from svodka.schemas.limits import MIB, Limits
 from tests.hostile_fixtures import (
     LIMITS,
     good_small_pdf,
@@ -41,7 +41,7 @@ MEMORY_MB = 2048
 API = """
 import json, sys
 import svodka
-from schemas.limits import Limits
+from svodka.schemas.limits import Limits
 path, limits = sys.argv[1], Limits(**json.loads(sys.argv[2]))
 try:
     report = svodka.read(path, limits=limits)
@@ -279,7 +279,7 @@ def test_blank_pages_among_text_pages(tmp_path: Path) -> None:
 
 def test_normal_pdf_is_read_the_same_with_and_without_limits() -> None:
     path = ROOT / "raw" / "smolensk-2017-deck.pdf"
-    from schemas.limits import NO_LIMITS
+    from svodka.schemas.limits import NO_LIMITS
 
     limited, free = read(path), read(path, limits=NO_LIMITS)
     assert limited.model_dump() == free.model_dump()

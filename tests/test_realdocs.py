@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 import svodka
-from schemas import Measure, Severity, Status, TableKind
+from svodka.schemas import Measure, Severity, Status, TableKind
 
 from .conftest import REALDOCS
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from export.store import TABLES, StoreError, open_store
-from schemas import Report
-from schemas.frames import finding_positions
+from svodka.export.store import TABLES, StoreError, open_store
+from svodka.schemas import Report
+from svodka.schemas.frames import finding_positions
 
 from .conftest import CORPUS
 
@@ -187,7 +187,7 @@ def _reset(url: str) -> None:
 
 
 def test_row_attributes_are_stored_beside_their_rows(tmp_path: Path) -> None:
-    from schemas import Document, Row, Table, TextCell
+    from svodka.schemas import Document, Row, Table, TextCell
 
     row = Row(code="1", label="Процентные доходы",
               attributes=[TextCell(column=["Символ"], text="2011", page=1),
@@ -216,7 +216,7 @@ def test_replace_documents_in_one_group_equals_one_by_one(tmp_path: Path) -> Non
 def _check_failures_are_data(url: str) -> None:
     """A failed file is a row (path, sha256, code, reason); a later failure of the path
     replaces it; reading a document from the path removes it."""
-    from export.store import FailedFile
+    from svodka.export.store import FailedFile
 
     report = corpus_reports()[0]
     path = report.document.path

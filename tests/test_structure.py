@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.pdf_text import join_wrapped_number
-from normalize.codes import parse_code
-from normalize.infer import infer_sources, sum_agrees
-from normalize.tables import code_follows, grids_to_pieces, pieces_to_tables
-from normalize.vocab import match_measure, match_source
-from schemas import Grid, GridCell, Measure, Severity, Source
-from schemas.numformat import format_ru, is_unit_caption
-from validate import table_to_findings
+from svodka.extract.pdf_text import join_wrapped_number
+from svodka.normalize.codes import parse_code
+from svodka.normalize.infer import infer_sources, sum_agrees
+from svodka.normalize.tables import code_follows, grids_to_pieces, pieces_to_tables
+from svodka.normalize.vocab import match_measure, match_source
+from svodka.schemas import Grid, GridCell, Measure, Severity, Source
+from svodka.schemas.numformat import format_ru, is_unit_caption
+from svodka.validate import table_to_findings
 
 T, FB, RB, VB = Source.TOTAL, Source.FEDERAL, Source.REGIONAL, Source.EXTRABUDGETARY
 
@@ -181,7 +181,7 @@ def test_sum_agrees_needs_enough_rows() -> None:
 
 
 def test_infer_leaves_named_layouts_alone() -> None:
-    from normalize.columns import grid_to_layout
+    from svodka.normalize.columns import grid_to_layout
 
     grid = _grid(HEADER + BODY)
     layout = grid_to_layout(grid)

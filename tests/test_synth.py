@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from schemas import Severity
+from svodka.schemas import Severity
 from tests.synth.compare import Diff, compare, expected_report, read_and_compare
 from tests.synth.layout import layouts
 from tests.synth.model import draw_model

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from schemas.report import (
+from svodka.schemas.report import (
     Cell,
     Check,
     Finding,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from schemas.report import Check
-from schemas.words import MEASURE_WORDS
+from svodka.schemas.report import Check
+from svodka.schemas.words import MEASURE_WORDS
 
 from .context import TableContext
 from .model import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemas.report import Cell, Measure, Source, Table, TableKind
+from svodka.schemas.report import Cell, Measure, Source, Table, TableKind
 
 from .additivity import non_additive_reason
 from .model import Ref, Skipped, Term

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas.numformat import format_ru
-from schemas.report import TableKind
-from schemas.words import MEASURE_WORDS, SOURCE_WORDS
+from svodka.schemas.numformat import format_ru
+from svodka.schemas.report import TableKind
+from svodka.schemas.words import MEASURE_WORDS, SOURCE_WORDS
 
 from .context import TableContext
 from .model import SOURCES_SUM, Equation, Ref

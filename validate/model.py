@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import NamedTuple
 
-from schemas.report import Cell, Measure, Source
+from svodka.schemas.report import Cell, Measure, Source
 
 from .numbers import cell_display
 

@@ -15,8 +15,8 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from schemas.numformat import format_ru
-from schemas.report import Check, Finding, Severity, Status, TableKind
+from svodka.schemas.numformat import format_ru
+from svodka.schemas.report import Check, Finding, Severity, Status, TableKind
 
 from . import messages
 from .context import TableContext

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas.report import Cell, Status, Table, TableKind
+from svodka.schemas.report import Cell, Status, Table, TableKind
 
 from .model import Ref, Term
 from .numbers import printed_decimals

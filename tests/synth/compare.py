@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from schemas import Cell, Document, Finding, Report, Row, Severity, Status, Table, TableKind
-from schemas.report import Measure, Source
-from validate import report_to_findings
+from svodka.schemas import Cell, Document, Finding, Report, Row, Severity, Status, Table, TableKind
+from svodka.schemas.report import Measure, Source
+from svodka.validate import report_to_findings
 
 from .model import MTable, ReportModel
 from .styles import Style, format_value

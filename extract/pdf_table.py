@@ -141,17 +141,21 @@ def lines_to_logical_rows(
 
 
 def merge_wrapped(
-    groups: list[list[Line]], bounds: Sequence[float], stacking: set[int]
+    groups: list[list[Line]], bounds: Sequence[float], stacking: set[int],
+    widths: Sequence[float] | None = None,
 ) -> list[list[Line]]:
     """Rejoin a printed row that only looked like two: numbers wrapped in narrow cells.
 
     A group goes back into the one above when it lies at line pitch below it (not row
     spacing), every value column it fills holds the tail of a number wrapped there
     ("24 585," over "2") and its label text, if any, goes on rather than opening a total
-    ("ИТОГО", "Всего")."""
+    ("ИТОГО", "Всего").  ``widths`` are the cells' widths where the slots between
+    ``bounds`` overstate them (unruled tables: ``pdf_words.cell_widths``)."""
+    if widths is None:
+        widths = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
     out: list[list[Line]] = []
     for group in groups:
-        if out and _wraps_into(out[-1], group, bounds, stacking):
+        if out and _wraps_into(out[-1], group, bounds, stacking, widths):
             out[-1] = out[-1] + group
         else:
             out.append(group)
@@ -159,7 +163,8 @@ def merge_wrapped(
 
 
 def _wraps_into(
-    above: list[Line], group: list[Line], bounds: Sequence[float], stacking: set[int]
+    above: list[Line], group: list[Line], bounds: Sequence[float], stacking: set[int],
+    widths: Sequence[float],
 ) -> bool:
     size = max(line.size for line in above)
     if group[0].top - above[-1].top > 1.35 * size:
@@ -176,7 +181,7 @@ def _wraps_into(
         last = glyphs_to_baselines(top[col])[-1]
         span = max(g.x1 for g in last) - min(g.x0 for g in last)
         texts = [glyphs_to_text(last), glyphs_to_cell_text(glyphs)]
-        width = bounds[col + 1] - bounds[col]
+        width = widths[col]
         if "\n" in texts[1]:
             return False
         if join_wrapped_number(texts, [span], width) is None and not _code_goes_on(*texts):

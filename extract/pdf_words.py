@@ -25,6 +25,7 @@ from svodka.extract.pdf_table import (
     row_glyphs_by_column,
 )
 from svodka.extract.pdf_text import (
+    WRAP_FIT,
     Glyph,
     Line,
     Segment,
@@ -82,7 +83,7 @@ def _continues(current: Sequence[Line], value_x: float, line: Line) -> bool:
     return len(line.segments) >= 3 and abs(line.x0 - left) < 2.0
 
 
-_TAIL = re.compile(r"^[,.]?\d{1,3}$")
+_TAIL = re.compile(r"^[,.]?\d{1,3}(?:[,.]\d{1,3})?$")
 
 
 def _wrapped_tails(line: Line, value_x: float) -> bool:
@@ -134,7 +135,8 @@ def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
     one phrase each, starting where the body's wrapped label lines start, at line pitch,
     and not with a capitalised word (a header cell such as "Наименование" starts with one;
     an abbreviation such as "МСП, являющихся …" may open a label's tail)."""
-    starts = [ln.x0 for ln in run.lines if not is_data_line(ln) and len(ln.segments) == 1]
+    starts = [ln.x0 for ln in run.lines
+              if not is_data_line(ln) and len(ln.segments) == 1 and ln.x1 < run.value_x]
     if not starts:
         return []
     label_x = median(starts)
@@ -189,17 +191,32 @@ def _max_pitch(lines: Sequence[Line]) -> float:
     return 1.3 * min(tight) if tight else 2.0 * size
 
 
+def cell_widths(lines: Sequence[Line], bounds: Sequence[float]) -> list[float]:
+    """The width each column's cells had, as far as the page shows it: an unruled table's
+    slot between ``bounds`` takes in the blank gap beside it (a label column's gap can be
+    wider than the figures), so a column is taken as wide as its widest line of text, the
+    room a wrapped line lacked (``WRAP_FIT``), and never wider than its slot."""
+    widest = [0.0] * (len(bounds) - 1)
+    for line in lines:
+        for seg in line.segments:
+            col = column_of(seg.x0, seg.x1, bounds)
+            widest[col] = max(widest[col], seg.x1 - seg.x0)
+    slots = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [min(slot, w / WRAP_FIT) if w else slot for slot, w in zip(slots, widest, strict=True)]
+
+
 def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: int) -> list[Block]:
     stacking = _stacking(lines, bounds)
+    widths = cell_widths(lines, bounds)
     groups = merge_wrapped(lines_to_logical_rows(lines, bounds, stacking, _max_pitch(lines)),
-                           bounds, stacking)
+                           bounds, stacking, widths)
     blocks: list[Block] = []
     for i, group in enumerate(groups):
         top = min(line.top for line in group)
         bottom = max(line.bottom for line in group)
         for col, glyphs in sorted(row_glyphs_by_column(group, bounds).items()):
             bbox = (bounds[col], top, bounds[col + 1], bottom)
-            text = glyphs_to_cell_text(glyphs, bounds[col + 1] - bounds[col])
+            text = glyphs_to_cell_text(glyphs, widths[col])
             blocks.append(Block(first_row + i, col, text, bbox))
     return blocks
 

@@ -375,19 +375,23 @@ def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:
 def split_glued_numbers(line: Line) -> Line:
     """Numbers of neighbouring narrow columns printed one space apart come out as one
     segment ("5 438,1 4 445,1"); split it where every part is a number (or the head of
-    a number wrapped in its cell, "23 075,"), with as few parts as possible."""
-    if not any(_DIGITS_ONLY.match(s.text) and " " in s.text.replace("\u00a0", " ")
-               for s in line.segments):
-        return line
+    a number wrapped in its cell, "23 075,"), with as few parts as possible.  A label
+    printed right up to the figures beside it ("… обучения" and "2 433,4" with no blank
+    glyph between, ``LABEL_GAP`` apart) is cut from them first."""
     return Line(tuple(part for s in line.segments for part in _split_segment(s)))
 
 
 _DIGITS_ONLY = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2013\u2014\u2212хХxX*]+$")
 
 
+LABEL_GAP = 0.4
+"""Blank space (in font sizes) with no blank glyph in it that parts a label from the
+figures printed after it; a phrase's words have blank glyphs or narrower gaps."""
+
+
 def _split_segment(seg: Segment) -> list[Segment]:
     if not _DIGITS_ONLY.match(seg.text):
-        return [seg]
+        return _label_then_figures(seg)
     strings = _glyph_words(seg.glyphs, blanks=False)  # printed apart, no space between
     if len(strings) > 1 and all(_number_part(glyphs_to_text(w)) for w in strings):
         return [Segment(w) for w in strings]
@@ -404,7 +408,21 @@ def _split_segment(seg: Segment) -> list[Segment]:
     return out
 
 
-def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True) -> list[tuple[Glyph, ...]]:
+def _label_then_figures(seg: Segment) -> list[Segment]:
+    """``seg`` cut where its text ends and only figures follow, printed apart."""
+    strings = _glyph_words(seg.glyphs, blanks=False, gap=LABEL_GAP)
+    for k in range(1, len(strings)):
+        tail = [g for w in strings[k:] for g in w]
+        if _DIGITS_ONLY.match(glyphs_to_text(tail)) and any(g.text.isdigit() for g in tail):
+            head = Segment(tuple(g for w in strings[:k] for g in w))
+            if _DIGITS_ONLY.match(head.text):
+                return [seg]  # figures all through: the rules below decide
+            return [head, *_split_segment(Segment(tuple(tail)))]
+    return [seg]
+
+
+def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True,
+                 gap: float = 0.2) -> list[tuple[Glyph, ...]]:
     """Runs of ink glyphs split at visible gaps with no blank glyph in them, and with
     ``blanks`` at blank glyphs too (a group space of "821 000" is a blank glyph; the gap
     between two columns' numbers is not)."""
@@ -417,7 +435,7 @@ def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True) -> list[tuple[Gly
             else:
                 words[-1].append(g)
                 prev = None
-        elif prev is not None and g.x0 - prev.x1 > 0.2 * max(g.size, 1.0):
+        elif prev is not None and g.x0 - prev.x1 > gap * max(g.size, 1.0):
             words.append([g])
         else:
             words[-1].append(g)

@@ -67,6 +67,8 @@ def _organization(texts: list[str]) -> str | None:
             org = m.group(1).strip()
             if org.count("«") > org.count("»"):
                 org = _close_quote(org, texts[i + 1 : i + 2])
+            elif m.end() == len(text.rstrip()):
+                org = _finish_region(org, texts[i + 1 : i + 2])
             if org.startswith("«") and org.endswith("»") and org.count("«") == 1:
                 org = org[1:-1].strip()  # quotes with no legal form before them add nothing
             return org
@@ -80,6 +82,20 @@ def _close_quote(org: str, following: list[str]) -> str:
     if quote and len(head) <= 60:
         return f"{org} {head.strip()}»"
     return org + "»"
+
+
+def _finish_region(org: str, following: list[str]) -> str:
+    """A name wrapped inside its region's name ("… развития Республики" over "Башкортостан",
+    "… Ханты-Мансийского" over "автономного округа – Югры") takes the region's rest from
+    the next line; nothing else of that line is taken."""
+    if not following:
+        return org
+    joined = f"{org} {following[0].strip()}"
+    for m in REGION_PATTERN.finditer(joined):
+        if m.start() < len(org) < m.end() and not REGION_PATTERN.fullmatch(
+                org[m.start():].strip()):
+            return joined[: m.end()]
+    return org
 
 
 def _region(org: str | None, texts: list[str]) -> str | None:

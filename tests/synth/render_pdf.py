@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,11 @@ def ruled_table(layout: Layout, lines: list[Line], header: bool, widths: list[fl
     for line in lines:
         label_style = para["bold"] if line.bold else para["label"]
         value_style = para["boldv"] if line.bold else para["value"]
+        label_width = widths[1] - 4  # the cell's two points of padding each side
+        label = "<br/>".join(escape(x) for x in wrap(line.label, label_style.fontName,
+                                                      label_style.fontSize, label_width))
         data.append([Paragraph(escape(line.code), para["code"]),
-                     Paragraph(escape(line.label), label_style),
+                     Paragraph(label, label_style),
                      *[Paragraph(escape(v), value_style) for v in line.values]])
     return Table(data, colWidths=widths, repeatRows=n_head if layout.ts.repeat_header else 0,
                  style=TableStyle(commands))
@@ -179,31 +183,49 @@ class Pen:
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of ``text`` within ``width``: broken at spaces (never at a no-break space),
-    a word longer than the width broken between characters (as Word does)."""
+    """Lines of ``text`` within ``width``, as Word wraps a cell: broken at spaces (never at a
+    no-break space) or right after a hyphen inside a word ("административно-" over
+    "управленческого"); a word that does not fit even on a line of its own is broken
+    between characters."""
     def fits(s: str) -> bool:
         return pdfmetrics.stringWidth(s, font, size) <= width
 
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if fits(candidate):
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = ""
-        while not fits(word) and len(word) > 1:
+        while True:
+            candidate = f"{current} {word}" if current else word
+            if fits(candidate):
+                current = candidate
+                break
+            head, rest = _hyphen_break(word, current, fits)
+            if head:  # the part up to a hyphen still fits on this line
+                lines.append(f"{current} {head}" if current else head)
+                current, word = "", rest
+                continue
+            if current:
+                lines.append(current)
+                current = ""
+                continue  # the word on a line of its own
             cut = len(word) - 1
             while cut > 1 and not fits(word[:cut]):
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]
-        current = word
     if current or not lines:
         lines.append(current)
     return lines
+
+
+def _hyphen_break(word: str, current: str, fits: Callable[[str], bool]) -> tuple[str, str]:
+    """The longest head of ``word`` ending in one of its inner hyphens that fits after
+    ``current`` on the line, and the rest; ("", word) when none does."""
+    for i in range(len(word) - 2, 0, -1):
+        if word[i] == "-" and word[i - 1].isalpha() and word[i + 1].isalpha():
+            head = word[: i + 1]
+            if fits(f"{current} {head}" if current else head):
+                return head, word[i + 1:]
+    return "", word
 
 
 def unruled_pdf(model: ReportModel, style: Style, tables: list[Layout], path: Path) -> Path:

@@ -40,10 +40,12 @@ from svodka.schemas.numformat import is_unit_caption
 
 @dataclass(frozen=True)
 class Run:
-    """Body lines of one unruled table and the x where its value columns begin."""
+    """Body lines of one unruled table and the x where its value columns begin; the first
+    ``tail`` lines end a label from the page before (``label_tail``)."""
 
     lines: tuple[Line, ...]
     value_x: float
+    tail: int = 0
 
 
 def is_data_line(line: Line) -> bool:
@@ -137,6 +139,9 @@ def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
     an abbreviation such as "МСП, являющихся …" may open a label's tail)."""
     starts = [ln.x0 for ln in run.lines
               if not is_data_line(ln) and len(ln.segments) == 1 and ln.x1 < run.value_x]
+    if not starts:  # no wrapped label lines: where the data lines' labels start
+        found = (_label_x(ln, run.value_x) for ln in run.lines if is_data_line(ln))
+        starts = [x for x in found if x is not None]
     if not starts:
         return []
     label_x = median(starts)
@@ -152,6 +157,12 @@ def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
         tail.insert(0, line)
         edge = line.top
     return tail
+
+
+def _label_x(line: Line, value_x: float) -> float | None:
+    """Where the label of a data line starts: its last text segment before the figures."""
+    texts = [s for s in line.segments if s.x1 < value_x and not is_number_shaped(s.text)]
+    return texts[-1].x0 if texts else None
 
 
 def body_to_bounds(lines: Sequence[Line], header: Sequence[Line]) -> list[float]:
@@ -205,11 +216,16 @@ def cell_widths(lines: Sequence[Line], bounds: Sequence[float]) -> list[float]:
     return [min(slot, w / WRAP_FIT) if w else slot for slot, w in zip(slots, widest, strict=True)]
 
 
-def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: int) -> list[Block]:
+def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: int,
+                   tail: int = 0) -> list[Block]:
+    """Body lines → cell blocks, row by row; the first ``tail`` lines (a label's end from
+    the page before) are a row of their own, never the start of the next row's label."""
     stacking = _stacking(lines, bounds)
     widths = cell_widths(lines, bounds)
-    groups = merge_wrapped(lines_to_logical_rows(lines, bounds, stacking, _max_pitch(lines)),
-                           bounds, stacking, widths)
+    pitch = _max_pitch(lines)
+    rows = [lines_to_logical_rows(part, bounds, stacking, pitch)
+            for part in (lines[:tail], lines[tail:]) if part]
+    groups = merge_wrapped([g for part in rows for g in part], bounds, stacking, widths)
     blocks: list[Block] = []
     for i, group in enumerate(groups):
         top = min(line.top for line in group)
@@ -319,7 +335,26 @@ def _overlapped_columns(cell: Sequence[Segment], bounds: Sequence[float]) -> lis
 
 
 def _one_level(cells: Sequence[Sequence[Segment]], bounds: Sequence[float]) -> list[Block]:
-    return [_cell_block(c, 0, _overlapped_columns(c, bounds), 1) for c in cells]
+    """One header row; a cell wider than its column ("Внебюджетные" centred over narrow
+    figures) spans a neighbour only where no other cell is centred on that neighbour."""
+    centres = [_centre_column(c, bounds) for c in cells]
+    owned = set(centres)
+    blocks = []
+    for cell, centre in zip(cells, centres, strict=True):
+        cols = [k for k in _overlapped_columns(cell, bounds) if k == centre or k not in owned]
+        cols = _run_around(cols, centre) if centre in cols else cols
+        blocks.append(_cell_block(cell, 0, cols or [centre], 1))
+    return blocks
+
+
+def _run_around(cols: Sequence[int], centre: int) -> list[int]:
+    """The consecutive columns of ``cols`` that include ``centre``."""
+    lo = hi = centre
+    while lo - 1 in cols:
+        lo -= 1
+    while hi + 1 in cols:
+        hi += 1
+    return list(range(lo, hi + 1))
 
 
 def _two_levels(
@@ -367,7 +402,7 @@ def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:
     bounds = body_to_bounds(run.lines, header)
     stacking = _stacking(run.lines, bounds)
     head_blocks, n_head = header_to_blocks(header, bounds, max(stacking, default=-1) + 1)
-    blocks = head_blocks + body_to_blocks(run.lines, bounds, n_head)
+    blocks = head_blocks + body_to_blocks(run.lines, bounds, n_head, run.tail)
     glyphs = [g for line in (*header, *run.lines) for g in line.glyphs]
     return blocks_to_grid(blocks, page, "pdf-words", glyphs_bbox(glyphs))
 
@@ -469,7 +504,7 @@ def lines_to_word_grids(lines: Sequence[Line], page: int) -> list[Grid]:
         above = [line for line in lines if line.bottom <= run.lines[0].top + 0.5]
         tail = label_tail(run, above)
         if tail:  # the rest of a label cut by the page break opens the body
-            run = Run((*tail, *run.lines), run.value_x)
+            run = Run((*tail, *run.lines), run.value_x, len(tail))
             above = above[: len(above) - len(tail)]
         header = run_to_header(run, above)
         if is_table(run, header):

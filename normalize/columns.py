@@ -201,7 +201,16 @@ def grid_to_layout(grid: Grid, n_header: int | None = None) -> Layout:
 
 
 def _names_value(path: tuple[str, ...]) -> bool:
-    return any(match_source(p) or match_measure(p) for p in path)
+    return any(match_source(p) or match_measure(p) for p in _phrases(path))
+
+
+def _phrases(path: tuple[str, ...]) -> list[str]:
+    """A header path's levels, then runs of consecutive levels read as one phrase: a
+    word broken over the lines of a narrow cell can come out as levels of its own
+    ("Федераль" / "ный" / "бюджет")."""
+    runs = [" ".join(path[i:j]) for n in range(2, len(path) + 1)
+            for i in range(len(path) - n + 1) for j in [i + n]]
+    return [*path, *runs]
 
 
 def _find_code_col(
@@ -236,7 +245,8 @@ def _find_label_col(
 
 
 def _value_column(index: int, path: tuple[str, ...]) -> ValueColumn:
-    measure = next((m for m in (match_measure(p) for p in path) if m), None)
-    source = next((s for s in (match_source(p) for p in path) if s), None)
+    phrases = _phrases(path)
+    measure = next((m for m in map(match_measure, phrases) if m), None)
+    source = next((s for s in map(match_source, phrases) if s), None)
     unit = next((u for u in (match_header_unit(p) for p in path) if u), None)
     return ValueColumn(index=index, path=path, measure=measure, source=source, unit=unit)

@@ -246,7 +246,16 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
     last = next((r.code for r in reversed(rows_so_far) if r.code), None)
     if same_text or code_follows(last, first) or _label_goes_on(piece):
         return Join.SURE
+    if _closes_with_total(piece, rows_so_far):
+        return Join.SURE
     return Join.GUESSED
+
+
+def _closes_with_total(piece: Piece, rows_so_far: list[Row]) -> bool:
+    """A headerless piece that opens with the total row ("Всего", "ИТОГО") closes the table
+    above, which has none yet: a table of its own never starts with its total."""
+    return (piece.continued and bool(piece.rows) and piece.rows[0].is_total
+            and not any(r.is_total for r in rows_so_far))
 
 
 def same_title(a: str, b: str) -> bool:

@@ -178,13 +178,14 @@ def _wraps_into(
             continue
         if col not in top:
             return False
-        last = glyphs_to_baselines(top[col])[-1]
-        span = max(g.x1 for g in last) - min(g.x0 for g in last)
-        texts = [glyphs_to_text(last), glyphs_to_cell_text(glyphs)]
-        width = widths[col]
-        if "\n" in texts[1]:
+        lines = glyphs_to_baselines(top[col])  # the whole cell so far: "2" / "045," + "6"
+        spans = [max(g.x1 for g in b) - min(g.x0 for g in b) for b in lines]
+        tail = glyphs_to_cell_text(glyphs)
+        if "\n" in tail:
             return False
-        if join_wrapped_number(texts, [span], width) is None and not _code_goes_on(*texts):
+        texts = [*map(glyphs_to_text, lines), tail]
+        joined = join_wrapped_number(texts, spans, widths[col], unfinished=True)
+        if joined is None and not _code_goes_on(texts[-2], tail):
             return False
         tails += 1
     return tails > 0

@@ -190,7 +190,8 @@ take at least this share of the cell's width: the cell's padding eats the rest."
 _DIGITISH = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2212\u2013()]+$")
 
 
-def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: float) -> str | None:
+def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: float,
+                        unfinished: bool = False) -> str | None:
     """The one number a cell's lines spell when it was wrapped for want of room, else None.
 
     Each line but the last must be unfinished (ending with the decimal comma) or have been
@@ -198,7 +199,9 @@ def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: flo
     wide cell are two values, never glued), every
     line must hold only number characters, and the joined text must be number-shaped.
     The lines are joined with a group space where the break fell at one ("583" + "000" →
-    "583 000"), else directly ("16 284," + "5" → "16 284,5")."""
+    "583 000"), else directly ("16 284," + "5" → "16 284,5").  With ``unfinished`` the
+    joined text may still lack its decimals ("34" + "829," of "34 829,2" over three
+    lines), as when a row's lines are gathered one by one."""
     if width <= 0 or len(spans) < len(texts) - 1 or not all(_DIGITISH.match(t) for t in texts):
         return None
     for i in range(len(texts) - 1):
@@ -214,9 +217,16 @@ def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: flo
         glued = out + tail
         spaced = f"{out} {tail}"
         breaks_at_decimal = out[-1] in RU.decimal_chars or tail[0] in RU.decimal_chars
-        out = glued if breaks_at_decimal or not is_number_shaped(spaced) else spaced
+        out = glued if breaks_at_decimal or not _number_so_far(spaced) else spaced
     leading_zero = out[:1] == "0" and out[1:2].isdigit()  # "0" over "23684,8": two rows
-    return out if is_number_shaped(out) and not leading_zero else None
+    whole = is_number_shaped(out) or (unfinished and _number_so_far(out))
+    return out if whole and not leading_zero else None
+
+
+def _number_so_far(text: str) -> bool:
+    """A number, or one whose decimals go on in the next line ("34 829," over "2")."""
+    return is_number_shaped(text) or (text[-1:] in RU.decimal_chars
+                                      and is_number_shaped(text + "0"))
 
 
 def _rotated_text(glyphs: Sequence[Glyph]) -> str:

@@ -294,7 +294,7 @@ def header_to_blocks(
     leaf_cols = {_centre_column(c, bounds): c for c in leaves}
     if not uppers or len(leaf_cols) < 2:
         return _one_level(cells, bounds), 1
-    return _two_levels(uppers, leaf_cols, bounds, first_value), 2
+    return _two_levels(uppers, leaf_cols, bounds, first_value, size), 2
 
 
 def _heads(upper: Sequence[Segment], cell: Sequence[Segment], size: float) -> bool:
@@ -362,15 +362,16 @@ def _two_levels(
     leaf_cols: Mapping[int, Sequence[Segment]],
     bounds: Sequence[float],
     first_value: int,
+    size: float,
 ) -> list[Block]:
-    """Upper cells over leaf-less columns span both rows; others own the nearest leaves.
+    """Upper cells over leaf-less columns span both rows; others own the nearest leaves
+    they head (``_heads``).
 
-    Leaves left of ``first_value`` (the code and label headers) span both rows and are
-    never owned by a group header."""
+    Leaves left of ``first_value`` (the code and label headers) and leaves no group header
+    reaches ("Всего" beside "в том числе" over "ФБ РБ ВБ") span both rows."""
     lead = {col: c for col, c in leaf_cols.items() if col < first_value}
     leaf_cols = {col: c for col, c in leaf_cols.items() if col >= first_value}
     blocks = [_cell_block(c, 0, [col], 2) for col, c in lead.items()]
-    blocks += [_cell_block(c, 1, [col], 1) for col, c in leaf_cols.items()]
     spanning: list[Sequence[Segment]] = []
     for cell in uppers:
         cols = [c for c in _overlapped_columns(cell, bounds)
@@ -384,8 +385,34 @@ def _two_levels(
         if parents:
             best = min(range(len(parents)), key=lambda i: abs(_centre(parents[i]) - _centre(leaf)))
             owned.setdefault(best, []).append(col)
-    blocks += [_cell_block(parents[i], 0, cols, 1) for i, cols in owned.items()]
+    for i, cols in owned.items():
+        kept = _centred_run(parents[i], sorted(cols), leaf_cols, size)
+        blocks.append(_cell_block(parents[i], 0, kept, 1))
+        blocks += [_cell_block(leaf_cols[c], 1, [c], 1) for c in kept]
+        blocks += [_cell_block(leaf_cols[c], 0, [c], 2) for c in cols if c not in kept]
     return blocks
+
+
+def _centred_run(parent: Sequence[Segment], cols: list[int],
+                 leaves: Mapping[int, Sequence[Segment]], size: float) -> list[int]:
+    """The leaves a group header stands over: a group header is centred over its leaves,
+    so of the consecutive runs of ``cols`` holding every leaf it reaches (``_heads``), the
+    longest one about as well centred under it as the best ("в том числе" over "ФБ РБ
+    ВБ", not over the "Всего" beside them)."""
+    reached = [c for c in cols if _heads(parent, leaves[c], size)]
+    if not reached:
+        return cols
+    lo, hi = cols.index(reached[0]), cols.index(reached[-1])
+    centre = _centre(parent)
+
+    def error(run: list[int]) -> float:
+        x0 = min(s.x0 for c in run for s in leaves[c])
+        x1 = max(s.x1 for c in run for s in leaves[c])
+        return abs((x0 + x1) / 2 - centre)
+
+    runs = [cols[a : b + 1] for a in range(lo + 1) for b in range(hi, len(cols))]
+    best = min(map(error, runs))
+    return max((r for r in runs if error(r) <= best + size), key=len)
 
 
 def is_table(run: Run, header: Sequence[Line]) -> bool:
@@ -428,7 +455,7 @@ def _split_segment(seg: Segment) -> list[Segment]:
     if not _DIGITS_ONLY.match(seg.text):
         return _label_then_figures(seg)
     strings = _glyph_words(seg.glyphs, blanks=False)  # printed apart, no space between
-    if len(strings) > 1 and all(_number_part(glyphs_to_text(w)) for w in strings):
+    if len(strings) > 1 and all(_number_head(glyphs_to_text(w)) for w in strings):
         return [Segment(w) for w in strings]
     if is_number_shaped(seg.text):
         return [seg]
@@ -481,6 +508,12 @@ def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True,
 
 def _number_part(text: str) -> bool:
     return is_number_shaped(text) or (text[-1:] in ",." and is_number_shaped(text + "0"))
+
+
+def _number_head(text: str) -> bool:
+    """A number, or the first line of one broken between its characters in a narrow cell
+    ("28 59" of "28 590,3", its groups joined by no-break spaces)."""
+    return _number_part(text) or any(is_number_shaped(text + d) for d in ("0", "00"))
 
 
 def _fewest_number_parts(words: list[str]) -> list[int] | None:

@@ -85,7 +85,7 @@ def _continues(current: Sequence[Line], value_x: float, line: Line) -> bool:
     return len(line.segments) >= 3 and abs(line.x0 - left) < 2.0
 
 
-_TAIL = re.compile(r"^[,.]?\d{1,3}(?:[,.]\d{1,3})?$")
+_TAIL = re.compile(r"^[,.]?\d{1,3}(?:[,.]\d{0,3})?$")
 
 
 def _wrapped_tails(line: Line, value_x: float) -> bool:
@@ -457,8 +457,8 @@ def _split_segment(seg: Segment) -> list[Segment]:
     strings = _glyph_words(seg.glyphs, blanks=False)  # printed apart, no space between
     if len(strings) > 1 and all(_number_head(glyphs_to_text(w)) for w in strings):
         return [Segment(w) for w in strings]
-    if is_number_shaped(seg.text):
-        return [seg]
+    if is_number_shaped(seg.text) or (len(strings) == 1 and _BROKEN_GROUP.match(seg.text)):
+        return [seg]  # "470 25" over "0": one number broken inside its last group
     words = _glyph_words(seg.glyphs)
     parts = _fewest_number_parts([glyphs_to_text(w) for w in words])
     if parts is None or len(parts) < 2:
@@ -468,6 +468,10 @@ def _split_segment(seg: Segment) -> list[Segment]:
         out.append(Segment(tuple(g for w in words[at : at + n] for g in w)))
         at += n
     return out
+
+
+_GAP = r"[\s\u00a0\u202f\u2009]"
+_BROKEN_GROUP = re.compile(rf"^\d{{1,3}}(?:{_GAP}\d{{3}})*{_GAP}\d{{1,2}}$")
 
 
 def _label_then_figures(seg: Segment) -> list[Segment]:
@@ -507,6 +511,8 @@ def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True,
 
 
 def _number_part(text: str) -> bool:
+    if text[:1] == "0" and text[1:2].isdigit():
+        return False  # "00" of "450 00" over "0": the head of a group, never a number
     return is_number_shaped(text) or (text[-1:] in ",." and is_number_shaped(text + "0"))
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from svodka.extract.pdf_text import join_wrapped_number
 from svodka.normalize.codes import parse_code
+from svodka.normalize.document import _organization
 from svodka.normalize.infer import infer_sources, sum_agrees
 from svodka.normalize.tables import code_follows, grids_to_pieces, pieces_to_tables
 from svodka.normalize.vocab import match_measure, match_source
@@ -65,6 +66,28 @@ def test_wrapped_number_joined_only_when_the_line_filled_the_cell() -> None:
     # a short first line: two values in one cell, never glued into one
     assert join_wrapped_number(["814", "339,5"], [12.0, 22.0], 60.0) is None
     assert join_wrapped_number(["Всего", "5"], [30.0, 5.0], 32.0) is None
+
+
+def test_number_wrapped_over_three_lines() -> None:
+    assert join_wrapped_number(["34", "829,", "2"], [10.0, 20.0], 30.0) == "34 829,2"
+    # gathered line by line, the first two lines are a number still to be finished
+    assert join_wrapped_number(["34", "829,"], [10.0], 30.0, unfinished=True) == "34 829,"
+    assert join_wrapped_number(["34", "829,"], [10.0], 30.0) is None
+    assert join_wrapped_number(["2", "045,", "6"], [7.0, 22.0], 33.0) == "2 045,6"
+
+
+@pytest.mark.parametrize(
+    ("name", "next_line", "whole"),
+    [("Центр кластерного развития Республики", "Башкортостан",
+      "Центр кластерного развития Республики Башкортостан"),
+     ("Центр кластерного развития Ханты-Мансийского", "автономного округа – Югры за 2022 год",
+      "Центр кластерного развития Ханты-Мансийского автономного округа – Югры"),
+     ("Центр кластерного развития Тульской области", "Отчет за 2022 год",
+      "Центр кластерного развития Тульской области"),
+     ("Центр кластерного развития", "Тульской области", "Центр кластерного развития")],
+)
+def test_organisation_wrapped_inside_its_region(name: str, next_line: str, whole: str) -> None:
+    assert _organization([name, next_line]) == whole
 
 
 @given(st.decimals(min_value=0, max_value=10**7, places=1, allow_nan=False), st.data())

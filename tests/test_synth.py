@@ -224,3 +224,31 @@ def test_word_report_exported_to_pdf(tmp_path: Path, narrow: bool) -> None:
     diff = run(tmp_path, 113, "docx-pdf", SMALL, plain(), **{**PLAIN, "narrow": narrow,
                                                                 "landscape": False})
     assert diff.ok, diff.summary()
+
+
+# --- renderings that once failed in the long run (``tools/synth_run.py --seed 9000``) --------
+# Each names what it caught; the long run's failing examples are kept beside the notes.
+REGRESSIONS = [
+    (9021, "pdf-unruled", "a label printed right up to the figures of a cramped table"),
+    (9037, "pdf-unruled", "a label's end alone under the repeated header of the next page"),
+    (9077, "pdf-unruled", "a source word broken over the header lines ('Федераль'/'ный')"),
+    (9081, "pdf-unruled", "'в том числе' over ФБ РБ ВБ beside Всего; '28 59' over '0,3'"),
+    (9093, "pdf-unruled", "numbers wrapped over three lines ('34' / '829,' / '2')"),
+    (9100, "pdf-ruled", "a hyphenated word longer than its cell ('административно-')"),
+    (9113, "pdf-unruled", "a number broken inside its last group ('470 25' over '0')"),
+    (9141, "pdf-unruled", "a header wider than its narrow column of figures"),
+    (9160, "pdf-ruled", "an organisation name wrapped inside its region's name"),
+    (9165, "pdf-unruled", "the total row alone on a page, its numbers wrapped"),
+    (9209, "pdf-unruled", "a wrapped number's second line under the last row"),
+    (9213, "pdf-unruled", "a wrapped line ending in the decimal comma ('044,')"),
+    (9289, "pdf-unruled", "a headerless page holding only the total row"),
+]
+
+
+@pytest.mark.parametrize(("seed", "renderer", "what"), REGRESSIONS,
+                         ids=[f"{s}-{r}" for s, r, _ in REGRESSIONS])
+def test_long_run_regression(tmp_path: Path, seed: int, renderer: str, what: str) -> None:
+    model = draw_model(seed)
+    style = draw_style(seed, model, renderer=renderer)
+    diff = read_and_compare(model, style, render(model, style, tmp_path))
+    assert diff.ok, f"{what}: {diff.summary()}"

@@ -79,7 +79,7 @@ def split_leading_code(text: str, *, allow_lowercase: bool = False) -> tuple[Cod
     code = parse_code(token) if token else None
     if code is None:
         return None, stripped
-    if rest and not rest[0].isspace():
+    if rest and not rest[0].isspace() and not _glued_to_label(token, rest):
         return None, stripped
     label = rest.strip()
     bare = "." not in token
@@ -92,6 +92,14 @@ def _is_part(piece: str) -> bool:
     if not (piece.isascii() and piece.isdigit()) or piece.startswith("0"):
         return False
     return int(piece) <= MAX_PART
+
+
+def _glued_to_label(token: str, rest: str) -> bool:
+    """A dotted code printed right up to its label ("9.12.1.Зарубежная стажировка"): the
+    code's closing dot, then a capital letter or an opening quote."""
+    if not token.endswith(".") or not rest:
+        return False
+    return rest[0] in "«\"" or (rest[0].isalpha() and rest[0].isupper())
 
 
 def _leading_token(text: str) -> tuple[str, str]:

@@ -166,3 +166,15 @@ def test_never_raises(text: str) -> None:
     if code is not None:
         assert parse_code(code.canonical) == code
     split_leading_code(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "label"),
+    [("9.12.1.Зарубежная стажировка", "9.12.1", "Зарубежная стажировка"),
+     ("9.1.«Кластер»", "9.1", "«Кластер»"),
+     ("1.5млн", None, "1.5млн"), ("12Абв", None, "12Абв")],
+)
+def test_dotted_code_printed_right_up_to_its_label(text: str, code: str | None,
+                                                   label: str) -> None:
+    found, rest = split_leading_code(text)
+    assert (found.canonical if found else None, rest) == (code, label)

@@ -405,14 +405,21 @@ def _centred_run(parent: Sequence[Segment], cols: list[int],
     lo, hi = cols.index(reached[0]), cols.index(reached[-1])
     centre = _centre(parent)
 
+    def hull(run: list[int]) -> tuple[float, float]:
+        return (min(s.x0 for c in run for s in leaves[c]),
+                max(s.x1 for c in run for s in leaves[c]))
+
     def error(run: list[int]) -> float:
-        x0 = min(s.x0 for c in run for s in leaves[c])
-        x1 = max(s.x1 for c in run for s in leaves[c])
+        x0, x1 = hull(run)
         return abs((x0 + x1) / 2 - centre)
+
+    def slack(run: list[int]) -> float:  # centred by eye: a font size, or 8 % of the width
+        x0, x1 = hull(run)
+        return max(size, 0.08 * (x1 - x0))
 
     runs = [cols[a : b + 1] for a in range(lo + 1) for b in range(hi, len(cols))]
     best = min(map(error, runs))
-    return max((r for r in runs if error(r) <= best + size), key=len)
+    return max((r for r in runs if error(r) <= best + slack(r)), key=len)
 
 
 def is_table(run: Run, header: Sequence[Line]) -> bool:

@@ -1,0 +1,260 @@
+"""The web application of ``svodka serve`` (FastAPI; pages from Jinja2 templates, in Russian).
+
+Pages: ``/`` (QA: upload files, see the report), ``/report?d=SHA&d=SHA`` (the QA report of
+those documents), ``/documents`` (the data officer's list of the store),
+``/documents/SHA`` (one document's report), ``/documents/SHA/NAME`` (its downloads).
+JSON: ``POST /api/check``, ``GET /api/documents``, ``GET /healthz``.  README, "Web page",
+documents them; ``svodka.web.security`` is what guards every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from svodka import __version__
+from svodka.export.html import LEGEND, STYLE, reports_to_html_body
+from svodka.export.jsonout import report_to_json
+from svodka.export.store import StoreError
+from svodka.render import SEVERITY_RU, checks_line, counts_line
+from svodka.schemas import Report, Severity
+from svodka.schemas.limits import Limits
+from svodka.web.library import (
+    SHA256,
+    SORT_KEYS,
+    STATUS_RU,
+    Checked,
+    Library,
+    error_of,
+    failure_line,
+    select_rows,
+)
+from svodka.web.security import BodyTooLarge, Guard
+
+HERE = Path(__file__).parent
+MAX_FILES = 20  # files in one request of the QA form
+DEFAULT_MAX_UPLOAD_MB = 100
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``svodka serve`` was started with."""
+
+    out: Path = Path("out")
+    db: str | None = None
+    host: str = "127.0.0.1"
+    token: str | None = None
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def max_body(self) -> int | None:
+        """Bytes a request may carry: the upload limit plus room for the form around it."""
+        return int(self.max_upload_mb * 2**20) + 64 * 1024 if self.max_upload_mb else None
+
+
+def create_app(settings: Settings) -> Guard:
+    """The application, wrapped in its guard (raises ``TokenRequired`` for a host beyond
+    this computer without a token)."""
+    library = Library(settings.out, settings.db, settings.limits)
+    templates = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined)
+    app = FastAPI(title="svodka", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _routes(app, library, templates, settings)
+    return Guard(app, host=settings.host, token=settings.token, max_body=settings.max_body)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", "")
+
+
+def _routes(app: FastAPI, library: Library, templates: jinja2.Environment,
+            settings: Settings) -> None:
+
+    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = templates.get_template(name).render(version=__version__, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def error(request: Request, status: int, code: str, message: str) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"code": code, "message": message}, status_code=status)
+        return page("error.html", status, title="Ошибка", code=code, message=message)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return error(request, 413, "E_TOO_LARGE", str(exc))
+
+    @app.exception_handler(StoreError)
+    async def store_failed(request: Request, exc: StoreError) -> Response:
+        return error(request, 503, "E_STORE", " ".join(str(exc).split()))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        messages = {404: "нет такой страницы или документа", 405: "метод не поддерживается"}
+        message = str(exc.detail) if exc.status_code not in messages else messages[exc.status_code]
+        return error(request, exc.status_code, f"E_HTTP_{exc.status_code}", message)
+
+    @app.get("/report.css")
+    def report_css() -> Response:
+        """The QA report's own style sheet: the renderer's (``export.html.STYLE``)."""
+        return Response(STYLE, media_type="text/css; charset=utf-8")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> HTMLResponse:
+        return page("index.html", title="Проверка отчёта", max_upload_mb=settings.max_upload_mb,
+                    limits=settings.limits)
+
+    @app.post("/upload", response_model=None)
+    async def upload(request: Request) -> Response:
+        files, password = await _form_files(request, "files", MAX_FILES)
+        if not files:
+            return error(request, 400, "E_REQUEST", "не выбран ни один файл")
+        checked = [await run_in_threadpool(library.check_upload, f.file, f.filename, password)
+                   for f in files]
+        if _wants_json(request):
+            return JSONResponse([c.summary() for c in checked])
+        return RedirectResponse(report_url(checked), status_code=303)
+
+    @app.post("/api/check", response_model=None)
+    async def api_check(request: Request) -> Response:
+        files, password = await _form_files(request, "file", 1)
+        if not files:
+            return error(request, 400, "E_REQUEST", "нет файла в поле file (multipart/form-data)")
+        checked = await run_in_threadpool(library.check_upload, files[0].file,
+                                          files[0].filename, password)
+        if checked.failed:
+            code, _, message = error_of(checked.report)
+            return JSONResponse({"code": code, "message": message}, status_code=422)
+        return Response(report_to_json(checked.report), media_type="application/json")
+
+    @app.get("/report", response_class=HTMLResponse)
+    def report_page(request: Request) -> HTMLResponse:
+        shas = [s for s in request.query_params.getlist("d") if SHA256.fullmatch(s)]
+        reports = [r for r in (library.report(s) for s in dict.fromkeys(shas)) if r is not None]
+        if not reports:
+            raise HTTPException(404)
+        return page("report.html", **_report_context(library, reports))
+
+    @app.get("/documents", response_class=HTMLResponse)
+    def documents_page(request: Request) -> HTMLResponse:
+        query = _list_query(request)
+        rows = select_rows(library.documents(), **query)
+        return page("documents.html", title="Документы в базе", rows=rows, query=query,
+                    sort_keys=SORT_KEYS, statuses=STATUS_RU, sort_url=_sort_url(query))
+
+    @app.get("/api/documents")
+    def api_documents(request: Request) -> JSONResponse:
+        rows = select_rows(library.documents(), **_list_query(request))
+        return JSONResponse([r.as_json() for r in rows])
+
+    @app.get("/documents/{sha}", response_class=HTMLResponse)
+    def document_page(sha: str) -> HTMLResponse:
+        report = library.report(sha)
+        if report is None:
+            raise HTTPException(404)
+        return page("report.html", **_report_context(library, [report]))
+
+    @app.get("/documents/{sha}/{name}")
+    def download(sha: str, name: str) -> FileResponse:
+        found = library.download(sha, name)
+        if found is None:
+            raise HTTPException(404)
+        path, filename = found
+        return FileResponse(path, filename=filename, media_type=_media_type(name))
+
+
+def report_url(checked: list[Checked]) -> str:
+    return "/report?" + urlencode([("d", c.sha256) for c in checked])
+
+
+def _media_type(name: str) -> str:
+    if name.endswith(".json"):
+        return "application/json"
+    if name.endswith(".xlsx"):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return "text/csv; charset=utf-8"
+
+
+async def _form_files(request: Request, field_name: str,
+                      max_files: int) -> tuple[list[UploadFile], str | None]:
+    """The uploaded files of ``field_name`` and the optional ``password``.  The files are
+    spooled to disk by the form parser; the guard has bounded their size."""
+    form = await request.form(max_files=max_files, max_fields=10)
+    files = [v for v in form.getlist(field_name) if isinstance(v, UploadFile) and v.filename]
+    password = form.get("password")
+    return files, password if isinstance(password, str) and password else None
+
+
+def _list_query(request: Request) -> dict[str, Any]:
+    p = request.query_params
+    year = p.get("year", "").strip()
+    return {"q": p.get("q", ""), "status": p.get("status", "") if p.get("status") in STATUS_RU
+            else "", "year": int(year) if year.isdigit() else None,
+            "sort": p.get("sort", "imported_at") if p.get("sort") in SORT_KEYS
+            else "imported_at", "descending": p.get("order", "desc") != "asc"}
+
+
+def _sort_url(query: dict[str, Any]) -> dict[str, str]:
+    """For each column, the address that sorts by it (again: the other way round)."""
+    urls = {}
+    for key in SORT_KEYS:
+        descending = not query["descending"] if query["sort"] == key else key in (
+            "imported_at", "errors", "warnings")
+        params = {"q": query["q"], "status": query["status"],
+                  "year": "" if query["year"] is None else str(query["year"]),
+                  "sort": key, "order": "desc" if descending else "asc"}
+        urls[key] = "/documents?" + urlencode({k: v for k, v in params.items() if v})
+    return urls
+
+
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING)
+DOWNLOAD_LABELS = {"report.xlsx": "XLSX (ошибки выделены)", "report.json": "JSON (контракт)"}
+
+
+def _report_context(library: Library, reports: list[Report]) -> dict[str, Any]:
+    """The report page: failed files' lines, then per read document its summary (errors
+    first, then warnings, then what was checked) and downloads, then the QA report."""
+    read = [r for r in reports if r.status != "failure"]
+    failures = [line for r in reports if (line := failure_line(r)) is not None]
+    summaries = []
+    for di, r in enumerate(read):
+        findings = [(f"d{di}-f{fi}", f) for fi, f in enumerate(r.findings)]
+        ranked = [(anchor, SEVERITY_RU[f.severity], f.severity.value, f.message)
+                  for severity in SEVERITY_ORDER
+                  for anchor, f in findings if f.severity is severity]
+        summaries.append({"name": r.document.path, "sha256": r.document.sha256,
+                          "anchor": f"d{di}", "counts": counts_line(r.findings),
+                          "checks": checks_line(r), "findings": ranked,
+                          "downloads": [(n, DOWNLOAD_LABELS.get(n, n))
+                                        for n in library.downloads(r)]})
+    sources = [library.source(r) for r in read]
+    body = reports_to_html_body(read, sources=sources) if read else ""
+    return {"title": "Результат проверки", "failures": failures, "summaries": summaries,
+            "report_body": body, "legend": LEGEND if read else ""}
+
+
+def serve(settings: Settings, port: int) -> None:
+    """Run the server until it is stopped (Ctrl+C)."""
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=port, log_level="info", server_header=False,
+                date_header=False)

@@ -60,7 +60,7 @@ class Settings:
     @property
     def max_body(self) -> int | None:
         """Bytes a request may carry: the upload limit plus room for the form around it."""
-        return int(self.max_upload_mb * 2**20) + 64 * 1024 if self.max_upload_mb else None
+        return int(self.max_upload_mb * 2**20) + 16 * 1024 if self.max_upload_mb else None
 
 
 def create_app(settings: Settings) -> Guard:

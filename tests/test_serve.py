@@ -96,9 +96,13 @@ def test_an_unreadable_file_is_422_with_its_code(web: TestClient, name: str, cod
     assert body["message"] and "\n" not in body["message"]
 
 
-def test_api_check_without_a_file_is_a_bad_request(web: TestClient) -> None:
+def test_api_check_without_a_file_or_with_two_is_a_bad_request(web: TestClient) -> None:
     r = web.post("/api/check", data={"password": "x"})
     assert r.status_code == 400 and r.json()["code"] == "E_REQUEST"
+    two = [("file", ("a.pdf", b"%PDF-")), ("file", ("b.pdf", b"%PDF-"))]
+    r = web.post("/api/check", files=two)
+    assert r.status_code == 400 and r.json() == {
+        "code": "E_REQUEST", "message": "слишком много файлов в одном запросе: можно 1"}
 
 
 def test_an_upload_over_the_size_limit_is_refused(tmp_path: Path) -> None:
@@ -227,7 +231,8 @@ def test_the_xlsx_download_highlights_the_wrong_cell(web: TestClient, tmp_path: 
 def test_api_documents_lists_documents_and_failures(
         web: TestClient, pptx_json: dict[str, object],
         script_upload: dict[str, object]) -> None:
-    _check(web, HOSTILE / "truncated.pdf")
+    for name in ("html-named.pdf", "not-a-zip.docx", "empty.pptx"):
+        assert _check(web, HOSTILE / name)["status"] == "failure"
     rows = web.get("/api/documents").json()
     by_file = {r["file"]: r for r in rows}
     deck = by_file[DECK_PPTX.name]

@@ -202,3 +202,22 @@ def test_a_hostile_file_shows_its_one_line_error(browser: WebDriver, server: str
         ec.presence_of_element_located((By.CSS_SELECTOR, ".failures .failure-line")))
     assert line.text == "html-named.pdf: extract: E_NOT_PDF: файл назван .pdf, но это не PDF"
     assert not browser.find_elements(By.CSS_SELECTOR, "td.finding-error")
+
+
+def test_several_files_show_their_progress_then_one_report(browser: WebDriver,
+                                                           server: str) -> None:
+    browser.get(server + "/")
+    files = [HOSTILE / "text-named.pdf", DECK_PDF]  # the quick failure first, then the deck
+    browser.find_element(By.ID, "files").send_keys("\n".join(str(f) for f in files))
+    browser.find_element(By.ID, "check").click()
+    # the first file's line stands in the progress list while the deck is still being read
+    done = WebDriverWait(browser, WAIT, poll_frequency=0.05).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#progress li.failed")))
+    assert "E_NOT_PDF" in done.text
+    WebDriverWait(browser, WAIT).until(ec.url_contains("/report?"))
+    WebDriverWait(browser, WAIT).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "td.finding-error")))
+    assert browser.current_url.count("d=") == 2
+    [line] = browser.find_elements(By.CSS_SELECTOR, ".failures .failure-line")
+    assert line.text.startswith("text-named.pdf: extract: E_NOT_PDF: ")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "section.summary")) == 1

@@ -106,7 +106,8 @@ def _routes(app: FastAPI, library: Library, templates: jinja2.Environment,
     async def http_error(request: Request, exc: HTTPException) -> Response:
         messages = {404: "нет такой страницы или документа", 405: "метод не поддерживается"}
         message = str(exc.detail) if exc.status_code not in messages else messages[exc.status_code]
-        return error(request, exc.status_code, f"E_HTTP_{exc.status_code}", message)
+        code = "E_REQUEST" if exc.status_code == 400 else f"E_HTTP_{exc.status_code}"
+        return error(request, exc.status_code, code, message)
 
     @app.get("/report.css")
     def report_css() -> Response:
@@ -197,7 +198,14 @@ async def _form_files(request: Request, field_name: str,
                       max_files: int) -> tuple[list[UploadFile], str | None]:
     """The uploaded files of ``field_name`` and the optional ``password``.  The files are
     spooled to disk by the form parser; the guard has bounded their size."""
-    form = await request.form(max_files=max_files, max_fields=10)
+    try:
+        form = await request.form(max_files=max_files, max_fields=10)
+    except HTTPException as exc:  # the parser's words are English
+        if "Too many files" in str(exc.detail):
+            raise HTTPException(400, f"слишком много файлов в одном запросе: можно "
+                                f"{max_files}") from exc
+        raise HTTPException(400, f"запрос не разобран (multipart/form-data): {exc.detail}"
+                            ) from exc
     files = [v for v in form.getlist(field_name) if isinstance(v, UploadFile) and v.filename]
     password = form.get("password")
     return files, password if isinstance(password, str) and password else None

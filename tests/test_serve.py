@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -265,3 +267,35 @@ def test_documents_imported_by_a_batch_open_with_their_report(tmp_path: Path) ->
 
 def test_healthz(web: TestClient) -> None:
     assert web.get("/healthz").json()["status"] == "ok"
+
+
+def test_the_form_without_javascript_posts_every_file_and_opens_the_report(
+        web: TestClient) -> None:
+    with REPORT_DOCX.open("rb") as a, (HOSTILE / "empty.pdf").open("rb") as b:
+        r = web.post("/upload", files=[("files", (REPORT_DOCX.name, a)),
+                                       ("files", ("empty.pdf", b))], follow_redirects=False)
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert location.startswith("/report?d=") and location.count("d=") == 2
+    page = web.get(location).text
+    assert "empty.pdf: extract: E_EMPTY: " in page and "finding-error" in page
+
+
+def test_a_store_held_by_a_batch_leaves_checks_working(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with client(out) as c:
+        assert c.get("/api/documents").json() == []  # the store exists now
+        holder = subprocess.Popen(  # another process holds the DuckDB file, as a batch does
+            [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+             "print('held', flush=True); sys.stdin.read()", str(out / "svodka.duckdb")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+            r = c.get("/api/documents")
+            assert r.status_code == 503 and r.json()["code"] == "E_STORE"
+            summary = _check(c, REPORT_DOCX)
+            assert summary["status"] == "success" and summary["store_error"]
+            assert c.get(f"/documents/{summary['sha256']}").status_code == 200
+        finally:
+            holder.communicate("")
+        assert c.get("/api/documents").json() == []  # not stored, as the check said

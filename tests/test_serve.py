@@ -5,6 +5,7 @@ escaping).  ``tests/test_serve_browser.py`` drives the running server with a rea
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from svodka.cli import app as cli
 from svodka.web import Settings, TokenRequired, create_app
+from svodka.web.app import RedactToken
 
 from .conftest import RAW
 from .hostile_fixtures import HOSTILE, _set_text, edited_docx
@@ -141,7 +143,8 @@ def test_beyond_localhost_a_token_is_required(tmp_path: Path) -> None:
         refused = guarded.post("/api/check", files={"file": ("a.pptx", fh)})
     assert refused.status_code == 401 and refused.json()["code"] == "E_TOKEN"
     assert not (tmp_path / "uploads").exists()
-    assert guarded.get("/", follow_redirects=False).status_code == 401
+    page = guarded.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 401 and "E_TOKEN: нужен ключ доступа" in page.text
     assert guarded.get("/healthz").status_code == 200  # for monitoring: says nothing else
     ok = guarded.get("/api/documents", headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 200 and ok.json() == []
@@ -299,3 +302,12 @@ def test_a_store_held_by_a_batch_leaves_checks_working(tmp_path: Path) -> None:
         finally:
             holder.communicate("")
         assert c.get("/api/documents").json() == []  # not stored, as the check said
+
+
+def test_the_access_log_hides_a_token_given_in_the_address() -> None:
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:5", "GET",
+                               "/documents?q=a&token=s3cret&x=1", "1.1", 303), None)
+    assert RedactToken().filter(record)
+    assert "s3cret" not in record.getMessage()
+    assert "/documents?q=a&token=…&x=1" in record.getMessage()

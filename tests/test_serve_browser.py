@@ -106,6 +106,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterat
                 "--hide-scrollbars", "--window-size=1400,1000",
                 f"--user-data-dir={tmp_path_factory.mktemp('profile')}"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
         "safebrowsing.enabled": False})
@@ -145,6 +146,13 @@ def test_the_qa_page_shows_the_wrong_cell_with_the_value_that_adds_up(
     ranked = deck_page.find_element(By.CSS_SELECTOR, "ol.ranked li").text
     assert "строка 9.6" in ranked and "443,5" in ranked  # errors come first in the summary
     assert deck_page.find_elements(By.CSS_SELECTOR, "figure img"), "page pictures shown"
+    pictures = deck_page.execute_script(
+        "return Array.from(document.querySelectorAll('figure img'))"
+        ".filter(i => i.complete && i.naturalWidth > 0).length;")
+    assert pictures >= 2, "the page pictures load under the Content-Security-Policy"
+    refused = [e["message"] for e in deck_page.get_log("browser")
+               if "Content Security Policy" in e["message"]]
+    assert not refused, refused
     if os.environ.get("SVODKA_SCREENSHOT") == "1":
         _screenshot(deck_page, cell)
 

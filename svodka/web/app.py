@@ -9,6 +9,8 @@ documents them; ``svodka.web.security`` is what guards every request.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,10 +261,24 @@ def _report_context(library: Library, reports: list[Report]) -> dict[str, Any]:
             "report_body": body, "legend": LEGEND if read else ""}
 
 
+class RedactToken(logging.Filter):
+    """The access log never shows a token given in the address (``?token=…``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(TOKEN_IN_QUERY.sub(r"\1…", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s]*")
+
+
 def serve(settings: Settings, port: int) -> None:
     """Run the server until it is stopped (Ctrl+C)."""
     import uvicorn
 
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=port, log_level="info", server_header=False,
-                date_header=False)
+    config = uvicorn.Config(create_app(settings), host=settings.host, port=port,
+                            log_level="info", server_header=False, date_header=False)
+    logging.getLogger("uvicorn.access").addFilter(RedactToken())  # after Config's logging
+    uvicorn.Server(config).run()

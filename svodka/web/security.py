@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -92,11 +93,25 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
-async def _send_error(send: Send, status: int, code: str, message: str,
+def _wants_page(scope: Scope) -> bool:
+    """A person's browser asking for a page (not the API, not a script's fetch)."""
+    return (not str(scope.get("path", "")).startswith("/api/")
+            and "text/html" in (_header(scope, b"accept") or ""))
+
+
+async def _send_error(scope: Scope, send: Send, status: int, code: str, message: str,
                       extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"code": code, "message": message}, ensure_ascii=False).encode("utf-8")
-    headers = [(b"content-type", b"application/json; charset=utf-8"),
-               (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS, *(extra or [])]
+    """``{"code": …, "message": …}``, or for a browser the same words as a page."""
+    if _wants_page(scope):
+        kind = b"text/html; charset=utf-8"
+        body = ('<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
+                f"<title>svodka: {escape(code)}</title></head><body><h1>svodka</h1>"
+                f"<p>{escape(code)}: {escape(message)}</p></body></html>").encode()
+    else:
+        kind = b"application/json; charset=utf-8"
+        body = json.dumps({"code": code, "message": message}, ensure_ascii=False).encode()
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+               *SECURITY_HEADERS, *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -118,13 +133,13 @@ class Guard:
             return
         refused = self._refusal(scope)
         if refused is not None:
-            await _send_error(send, *refused)
+            await _send_error(scope, send, *refused)
             return
         if self.token and scope["path"] not in OPEN_PATHS:
             if await self._token_in_query(scope, send):
                 return
             if not self._has_token(scope):
-                await _send_error(send, 401, "E_TOKEN",
+                await _send_error(scope, send, 401, "E_TOKEN",
                                   "нужен ключ доступа: заголовок «Authorization: Bearer КЛЮЧ» "
                                   "или адрес страницы с ?token=КЛЮЧ",
                                   [(b"www-authenticate", b"Bearer")])

@@ -69,13 +69,16 @@ def create_app(settings: Settings) -> Guard:
     """The application, wrapped in its guard (raises ``TokenRequired`` for a host beyond
     this computer without a token)."""
     library = Library(settings.out, settings.db, settings.limits)
-    templates = jinja2.Environment(
+    pages = Pages(jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-        undefined=jinja2.StrictUndefined)
+        undefined=jinja2.StrictUndefined))
     app = FastAPI(title="svodka", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    _routes(app, library, templates, settings)
+    _error_handlers(app, pages)
+    _qa_routes(app, library, pages, settings)
+    _documents_routes(app, library, pages)
+    _api_routes(app, library, pages)
     return Guard(app, host=settings.host, token=settings.token, max_body=settings.max_body)
 
 
@@ -84,69 +87,63 @@ def _wants_json(request: Request) -> bool:
         "accept", "")
 
 
-def _routes(app: FastAPI, library: Library, templates: jinja2.Environment,
-            settings: Settings) -> None:
+@dataclass(frozen=True)
+class Pages:
+    """The Jinja2 templates (every value escaped unless marked safe)."""
 
-    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = templates.get_template(name).render(version=__version__, **context)
+    templates: jinja2.Environment
+
+    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.templates.get_template(name).render(version=__version__, **context)
         return HTMLResponse(html, status_code=status)
 
-    def error(request: Request, status: int, code: str, message: str) -> Response:
+    def error(self, request: Request, status: int, code: str, message: str) -> Response:
+        """``{"code": …, "message": …}`` for the API and scripts, a page for people."""
         if _wants_json(request):
             return JSONResponse({"code": code, "message": message}, status_code=status)
-        return page("error.html", status, title="Ошибка", code=code, message=message)
+        return self.page("error.html", status, title="Ошибка", code=code, message=message)
 
+
+HTTP_RU = {404: "нет такой страницы или документа", 405: "метод не поддерживается"}
+
+
+def _error_handlers(app: FastAPI, pages: Pages) -> None:
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
-        return error(request, 413, "E_TOO_LARGE", str(exc))
+        return pages.error(request, 413, "E_TOO_LARGE", str(exc))
 
     @app.exception_handler(StoreError)
     async def store_failed(request: Request, exc: StoreError) -> Response:
-        return error(request, 503, "E_STORE", " ".join(str(exc).split()))
+        return pages.error(request, 503, "E_STORE", " ".join(str(exc).split()))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        messages = {404: "нет такой страницы или документа", 405: "метод не поддерживается"}
-        message = str(exc.detail) if exc.status_code not in messages else messages[exc.status_code]
+        message = HTTP_RU.get(exc.status_code, str(exc.detail))
         code = "E_REQUEST" if exc.status_code == 400 else f"E_HTTP_{exc.status_code}"
-        return error(request, exc.status_code, code, message)
+        return pages.error(request, exc.status_code, code, message)
 
+
+def _qa_routes(app: FastAPI, library: Library, pages: Pages, settings: Settings) -> None:
     @app.get("/report.css")
     def report_css() -> Response:
         """The QA report's own style sheet: the renderer's (``export.html.STYLE``)."""
         return Response(STYLE, media_type="text/css; charset=utf-8")
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
-        return page("index.html", title="Проверка отчёта", max_upload_mb=settings.max_upload_mb,
-                    limits=settings.limits)
+        return pages.page("index.html", title="Проверка отчёта",
+                          max_upload_mb=settings.max_upload_mb, limits=settings.limits)
 
     @app.post("/upload", response_model=None)
     async def upload(request: Request) -> Response:
         files, password = await _form_files(request, "files", MAX_FILES)
         if not files:
-            return error(request, 400, "E_REQUEST", "не выбран ни один файл")
+            return pages.error(request, 400, "E_REQUEST", "не выбран ни один файл")
         checked = [await run_in_threadpool(library.check_upload, f.file, f.filename, password)
                    for f in files]
         if _wants_json(request):
             return JSONResponse([c.summary() for c in checked])
         return RedirectResponse(report_url(checked), status_code=303)
-
-    @app.post("/api/check", response_model=None)
-    async def api_check(request: Request) -> Response:
-        files, password = await _form_files(request, "file", 1)
-        if not files:
-            return error(request, 400, "E_REQUEST", "нет файла в поле file (multipart/form-data)")
-        checked = await run_in_threadpool(library.check_upload, files[0].file,
-                                          files[0].filename, password)
-        if checked.failed:
-            code, _, message = error_of(checked.report)
-            return JSONResponse({"code": code, "message": message}, status_code=422)
-        return Response(report_to_json(checked.report), media_type="application/json")
 
     @app.get("/report", response_class=HTMLResponse)
     def report_page(request: Request) -> HTMLResponse:
@@ -154,26 +151,23 @@ def _routes(app: FastAPI, library: Library, templates: jinja2.Environment,
         reports = [r for r in (library.report(s) for s in dict.fromkeys(shas)) if r is not None]
         if not reports:
             raise HTTPException(404)
-        return page("report.html", **_report_context(library, reports))
+        return pages.page("report.html", **_report_context(library, reports))
 
+
+def _documents_routes(app: FastAPI, library: Library, pages: Pages) -> None:
     @app.get("/documents", response_class=HTMLResponse)
     def documents_page(request: Request) -> HTMLResponse:
         query = _list_query(request)
         rows = select_rows(library.documents(), **query)
-        return page("documents.html", title="Документы в базе", rows=rows, query=query,
-                    sort_keys=SORT_KEYS, statuses=STATUS_RU, sort_url=_sort_url(query))
-
-    @app.get("/api/documents")
-    def api_documents(request: Request) -> JSONResponse:
-        rows = select_rows(library.documents(), **_list_query(request))
-        return JSONResponse([r.as_json() for r in rows])
+        return pages.page("documents.html", title="Документы в базе", rows=rows, query=query,
+                          statuses=STATUS_RU, sort_url=_sort_url(query))
 
     @app.get("/documents/{sha}", response_class=HTMLResponse)
     def document_page(sha: str) -> HTMLResponse:
         report = library.report(sha)
         if report is None:
             raise HTTPException(404)
-        return page("report.html", **_report_context(library, [report]))
+        return pages.page("report.html", **_report_context(library, [report]))
 
     @app.get("/documents/{sha}/{name}")
     def download(sha: str, name: str) -> FileResponse:
@@ -182,6 +176,30 @@ def _routes(app: FastAPI, library: Library, templates: jinja2.Environment,
             raise HTTPException(404)
         path, filename = found
         return FileResponse(path, filename=filename, media_type=_media_type(name))
+
+
+def _api_routes(app: FastAPI, library: Library, pages: Pages) -> None:
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.post("/api/check", response_model=None)
+    async def api_check(request: Request) -> Response:
+        files, password = await _form_files(request, "file", 1)
+        if not files:
+            return pages.error(request, 400, "E_REQUEST",
+                               "нет файла в поле file (multipart/form-data)")
+        checked = await run_in_threadpool(library.check_upload, files[0].file,
+                                          files[0].filename, password)
+        if checked.failed:
+            code, _, message = error_of(checked.report)
+            return JSONResponse({"code": code, "message": message}, status_code=422)
+        return Response(report_to_json(checked.report), media_type="application/json")
+
+    @app.get("/api/documents")
+    def api_documents(request: Request) -> JSONResponse:
+        rows = select_rows(library.documents(), **_list_query(request))
+        return JSONResponse([r.as_json() for r in rows])
 
 
 def report_url(checked: list[Checked]) -> str:

@@ -218,6 +218,8 @@ class Library:
                 return read(source, password=password, limits=self.limits)
             except SvodkaError as exc:
                 return failure_report(source, exc.code, exc.message, exc.stage)
+            except Exception as exc:  # noqa: BLE001 - with no limits it reads here: a bug
+                return failure_report(source, "E_INTERNAL", f"{type(exc).__name__}: {exc}"[:300])
 
     def _write_outputs(self, sha: str, report: Report) -> Path:
         folder = self.web / sha

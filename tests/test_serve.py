@@ -311,3 +311,14 @@ def test_the_access_log_hides_a_token_given_in_the_address() -> None:
     assert RedactToken().filter(record)
     assert "s3cret" not in record.getMessage()
     assert "/documents?q=a&token=…&x=1" in record.getMessage()
+
+
+def test_an_encrypted_pdf_is_read_with_its_password(web: TestClient) -> None:
+    path = HOSTILE / "encrypted-password.pdf"
+    with path.open("rb") as fh:
+        r = web.post("/api/check", files={"file": (path.name, fh)})
+    assert r.status_code == 422 and r.json()["code"] == "E_ENCRYPTED"
+    with path.open("rb") as fh:
+        r = web.post("/api/check", files={"file": (path.name, fh)}, data={"password": "secret"})
+    assert r.status_code == 200, r.text
+    assert r.json()["document"]["format"] == "pdf" and r.json()["status"] != "failure"

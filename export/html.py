@@ -383,14 +383,17 @@ def _report_html(report: Report, di: int, source: Path | None, password: str | N
     return "\n".join(out)
 
 
-def reports_to_html(reports: Sequence[Report], *, sources: Sequence[Path] | None = None,
-                    password: str | None = None, unreadable: Sequence[str] = ()) -> str:
-    """One self-contained HTML page for QA.
+LEGEND = ('<p class="legend"><span class="legend-error">ошибка</span>'
+          '<span class="legend-warning">предупреждение</span>'
+          '<span>123,4 <span class="expected">→ ожидаемое значение</span></span></p>')
 
-    ``sources`` are the files the reports were read from (default: each report's
-    ``document.path``); PDF pages are rendered from them.  ``unreadable`` lists the
-    one-line reasons of files that could not be read.
-    """
+
+def reports_to_html_body(reports: Sequence[Report], *,
+                         sources: Sequence[Path | None] | None = None,
+                         password: str | None = None, unreadable: Sequence[str] = ()) -> str:
+    """The report's content without the page around it (for a page of its own, e.g.
+    ``svodka serve``, which then needs ``STYLE``): a list of the documents when there are
+    several or some are ``unreadable``, then a section per document."""
     if sources is not None and len(sources) != len(reports):
         raise ValueError("sources: one path per report")
     body = []
@@ -403,9 +406,19 @@ def reports_to_html(reports: Sequence[Report], *, sources: Sequence[Path] | None
         body.append("</ul></nav>")
     for di, r in enumerate(reports):
         body.append(_report_html(r, di, sources[di] if sources is not None else None, password))
-    legend = ('<p class="legend"><span class="legend-error">ошибка</span>'
-              '<span class="legend-warning">предупреждение</span>'
-              '<span>123,4 <span class="expected">→ ожидаемое значение</span></span></p>')
+    return "\n".join(body)
+
+
+def reports_to_html(reports: Sequence[Report], *, sources: Sequence[Path] | None = None,
+                    password: str | None = None, unreadable: Sequence[str] = ()) -> str:
+    """One self-contained HTML page for QA.
+
+    ``sources`` are the files the reports were read from (default: each report's
+    ``document.path``); PDF pages are rendered from them.  ``unreadable`` lists the
+    one-line reasons of files that could not be read.
+    """
+    body = reports_to_html_body(reports, sources=sources, password=password,
+                                unreadable=unreadable)
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="ru">',
@@ -417,8 +430,8 @@ def reports_to_html(reports: Sequence[Report], *, sources: Sequence[Path] | None
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
-        "<header><p><b>svodka</b> — проверка арифметики отчётов</p>" + legend + "</header>",
-        *body,
+        "<header><p><b>svodka</b> — проверка арифметики отчётов</p>" + LEGEND + "</header>",
+        body,
         "</body>",
         "</html>",
         "",

@@ -307,6 +307,9 @@ def _header_path(header: str) -> list[str]:
     return header.split(HEADER_SEPARATOR) if header else []
 
 
+_REPORT_DOCUMENT = "sha256, path, format, pages, organization, region, status, schema_version"
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
@@ -404,11 +407,15 @@ class Store:
     def reports(self) -> Iterator[Report]:
         """Every stored document as a contract ``Report`` (path order), one at a time.
         What the store does not keep (boxes, OCR confidences) is absent."""
-        docs = self._db.query(
-            "SELECT sha256, path, format, pages, organization, region, status, schema_version"
-            " FROM documents ORDER BY path, sha256")
+        docs = self._db.query(f"SELECT {_REPORT_DOCUMENT} FROM documents ORDER BY path, sha256")
         for doc in docs:
             yield self._report(doc)
+
+    def report(self, sha256: str) -> Report | None:
+        """The stored document ``sha256`` as a contract ``Report`` (as ``reports``), or None."""
+        docs = self._db.query(f"SELECT {_REPORT_DOCUMENT} FROM documents WHERE sha256 = ?",
+                              [sha256])
+        return self._report(docs[0]) if docs else None
 
     def _report(self, doc: tuple[Any, ...]) -> Report:
         sha = doc[0]

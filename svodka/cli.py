@@ -340,6 +340,54 @@ def _print_batch_summary(result: BatchResult, out: Path) -> None:
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; beyond this computer (not 127.0.0.1/localhost) a token "
+        "is required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    out: Annotated[Path, typer.Option("--out", help="Folder for uploads, reports and the store.")]
+    = Path("out"),
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="URL",
+        help="Store: postgresql://user@host/db or a DuckDB file (default: OUT/svodka.duckdb)")]
+    = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="SVODKA_TOKEN", show_envvar=True,
+        help="Access token every request must carry (required beyond localhost).")] = None,
+    max_upload_mb: Annotated[float, typer.Option(
+        "--max-upload-mb", min=0, help="Largest upload in MiB (0: no limit).")] = 100,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
+) -> None:
+    """Web page for QA and the data officer, with a JSON API.
+
+    Example: [bold]svodka serve --out out/[/], then open http://127.0.0.1:8000/
+
+    [bold]/[/] checks uploaded reports (the QA report, XLSX/JSON/CSV downloads);
+    [bold]/documents[/] lists the store; [bold]POST /api/check[/], [bold]GET /api/documents[/],
+    [bold]GET /healthz[/] for programs (README, "Web page").  Each upload is read under the
+    LIMITS, kept as OUT/uploads/<sha256>.<ext> and put into the store.
+
+    Exit 2 when it cannot start: a --host beyond this computer without --token.
+    """
+    from svodka.web import Settings, TokenRequired, check_exposure
+    from svodka.web import serve as run_server
+
+    try:
+        check_exposure(host, token)
+    except TokenRequired as exc:
+        typer.echo(f"svodka serve: E_TOKEN: {exc}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    settings = Settings(out=out, db=db, host=host, token=token, max_upload_mb=max_upload_mb,
+                        limits=_limits(timeout, memory_mb, max_pages))
+    shown = f"[{host}]" if ":" in host else host
+    out_console.print(f"svodka: http://{shown}:{port}/ — страница проверки; "
+                      f"данные в {out}/ (Ctrl+C — остановить)", highlight=False)
+    run_server(settings, port)
+
+
+@app.command()
 def schema(
     out: Annotated[Path | None, typer.Option("--out", help="Where to write.")] = None,
 ) -> None:

@@ -80,7 +80,8 @@ def note_stage(stage: str) -> None:
 
 
 # what the fork server imports once, so that every worker starts with the readers loaded
-PRELOAD = ["svodka.api", "extract.pdf", "extract.pptx", "extract.docx", "extract.xlsx"]
+PRELOAD = ["svodka.api", "svodka.extract.pdf", "svodka.extract.pptx", "svodka.extract.docx",
+           "svodka.extract.xlsx"]
 
 
 def current_stage() -> str:

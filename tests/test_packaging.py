@@ -76,6 +76,8 @@ def test_install_adds_only_svodka_to_site_packages(tmp_path: Path) -> None:
         assert folder.is_dir() and not folder.is_symlink(), stage
         assert (folder / "__init__.py").is_file(), stage
     assert (target / "svodka" / "schemas" / "report.schema.json").is_file()
+    for data in ("templates/index.html", "templates/report.html", "static/app.js"):
+        assert (target / "svodka" / "web" / data).is_file(), data  # svodka serve's pages
     # The installed copy imports and reads on its own, away from the source tree.
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = ("import svodka, svodka.extract.pdf as p; "

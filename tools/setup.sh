@@ -26,6 +26,10 @@ fi
 if ! command -v chromium >/dev/null; then
   need_apt+=(chromium)
 fi
+# ChromeDriver for that Chromium: the tests of `svodka serve` drive the page through Selenium.
+if ! command -v chromedriver >/dev/null; then
+  need_apt+=(chromium-driver)
+fi
 # TrueType fonts with Cyrillic: the style generator (tests/synth) renders reports with them.
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   need_apt+=(fonts-dejavu-core)

@@ -109,17 +109,30 @@ def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
     edge = run.lines[0].top
     size = run.lines[0].size
     left = min(x.x0 for x in run.lines)
-    for line in reversed(above):
+    for i in range(len(above) - 1, -1, -1):
+        line = above[i]
         if edge - line.bottom > 1.2 * size or line.size > 1.15 * size or is_data_line(line):
             break
         single = len(line.segments) == 1
         if single and abs(line.x0 - left) < 2.0 and line.x1 > run.value_x:
             break  # a title or caption across the table
-        if single and is_unit_caption(line.text):
+        if single and is_unit_caption(line.text) and not _ends_a_phrase(line, above[:i]):
             break  # "(тыс. рублей)" above the last column names the unit, not a column
         header.insert(0, line)
         edge = min(edge, line.top)
     return _without_wrapped_caption(header)
+
+
+def _ends_a_phrase(line: Line, above: Sequence[Line]) -> bool:
+    """Whether ``line`` is the last line of a header phrase ("Всего," over "тыс. руб."): a
+    line right above it (at line pitch) has a segment over it that is no caption itself."""
+    for upper in reversed(above):
+        if line.top - upper.bottom > 0.6 * line.size:
+            return False
+        for seg in upper.segments:
+            if min(seg.x1, line.x1) > max(seg.x0, line.x0) and not is_unit_caption(seg.text):
+                return True
+    return False
 
 
 def _without_wrapped_caption(header: list[Line]) -> list[Line]:

@@ -39,6 +39,7 @@ threshold.  A camelot failure keeps our grids and adds ``W_CAMELOT_FAILED``.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -51,6 +52,7 @@ import pikepdf
 
 from svodka.extract.common import sha256_of
 from svodka.extract.pdf_camelot import camelot_fallback, needs_fallback
+from svodka.extract.pdf_carry import tail_lines, with_tail_row
 from svodka.extract.pdf_limits import (
     check_inflated,
     check_pages,
@@ -77,6 +79,8 @@ class PageResult:
     problems: list[Problem] = field(default_factory=list)
     has_text: bool = True
     blank: bool = False
+    leading: list[Line] = field(default_factory=list)  # free lines above every grid
+    closed_by_grid: bool = False  # nothing but a page number below the last grid
 
 
 def pdf_to_raw(
@@ -263,7 +267,27 @@ def pages_to_results(pdf: Any, n_pages: int, limits: Limits | None = None) -> li
             if len(busy) >= OCR_AHEAD:
                 wait(busy, return_when=FIRST_COMPLETED)
                 busy = [f for f in busy if not f.done()]
-        return [r.result() if isinstance(r, Future) else r for r in results]
+        done = [r.result() if isinstance(r, Future) else r for r in results]
+    return carry_label_tails(done)
+
+
+def carry_label_tails(results: list[PageResult]) -> list[PageResult]:
+    """A label ended alone at the top of the next page goes back into the table that closes
+    the page before, as a row of its own (``pdf_carry``)."""
+    for number, (prev, page) in enumerate(zip(results, results[1:], strict=False), start=2):
+        if not (prev.closed_by_grid and prev.grids and page.leading):
+            continue
+        last = max(prev.grids, key=lambda g: g.bbox[3] if g.bbox else 0.0)
+        tail = tail_lines(last, page.leading)
+        if not tail:
+            continue
+        prev.grids[prev.grids.index(last)] = with_tail_row(last, tail, number)
+        taken = {x.text for x in tail}
+        page.lines = [x for x in page.lines if x.text not in taken]
+        for grid in page.grids:
+            grid.context = [t for t in grid.context if t not in taken]
+        page.leading = [x for x in page.leading if x.text not in taken]
+    return results
 
 
 def page_to_result(pdf: Any, index: int, pool: ThreadPoolExecutor | None = None,
@@ -306,7 +330,11 @@ def _read_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
         free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
     attach_context(grids, free)
     text = [TextLine(page=page_no, text=x.text) for x in free]
-    return PageResult(grids=grids, lines=text, problems=problems)
+    first = min((_grid_top(g) for g in grids), default=float("inf"))
+    last = max((g.bbox[3] for g in grids if g.bbox), default=None)
+    closed = last is not None and all(x.top < last or PAGE_NUMBER.match(x.text) for x in free)
+    return PageResult(grids=grids, lines=text, problems=problems, closed_by_grid=closed,
+                      leading=[x for x in free if x.bottom <= first + 0.5])
 
 
 def _read_image_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
@@ -363,6 +391,12 @@ def page_to_glyphs(page: Any) -> list[Glyph]:
     """Characters read by pdfium (fast); pdfminer's ``page.chars`` where pdfium cannot stand in."""
     glyphs = page_glyphs(page)
     return glyphs if glyphs is not None else chars_to_glyphs(page.chars)
+
+
+PAGE_NUMBER = re.compile(r"^[\s\-–—]*(?:(?:стр\.?|страница)\s*)?\d{1,4}"
+                         r"(?:\s*(?:из|/)\s*\d{1,4})?[\s\-–—]*$", re.IGNORECASE)
+"""A page number under a table ("5", "- 5 -", "Страница 5 из 9"): the table still closes
+the page."""
 
 
 def _grid_top(grid: Grid) -> float:

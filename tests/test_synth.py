@@ -226,7 +226,7 @@ def test_word_report_exported_to_pdf(tmp_path: Path, narrow: bool) -> None:
     assert diff.ok, diff.summary()
 
 
-# --- renderings that once failed in the long run (``tools/synth_run.py --seed 9000``) --------
+# --- renderings that once failed in the long run (``tools/synth_run.py --seed N``) -----------
 # Each names what it caught; the long run's failing examples are kept beside the notes.
 REGRESSIONS = [
     (9021, "pdf-unruled", "a label printed right up to the figures of a cramped table"),
@@ -242,6 +242,12 @@ REGRESSIONS = [
     (9209, "pdf-unruled", "a wrapped number's second line under the last row"),
     (9213, "pdf-unruled", "a wrapped line ending in the decimal comma ('044,')"),
     (9289, "pdf-unruled", "a headerless page holding only the total row"),
+    # ``--seed 20000``
+    (20001, "pdf-unruled", "a code printed right up to its label ('9.12.1.Зарубежная')"),
+    (20065, "pdf-unruled", "a label's end alone on the next page, no table there"),
+    (20117, "pdf-unruled", "'План' centred over Итого, РБ, ФБ reaching only the middle one"),
+    (20125, "pdf-unruled", "'Всего,' over 'тыс. руб.': a unit word ending a header cell"),
+    (20281, "pdf-unruled", "a label's end under the repeated header of a page with no rows"),
 ]
 
 

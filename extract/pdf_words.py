@@ -147,9 +147,10 @@ def _without_wrapped_caption(header: list[Line]) -> list[Line]:
 
 def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
     """Lines right above the first data line that continue a label from the page before:
-    one phrase each, starting where the body's wrapped label lines start, at line pitch,
-    and not with a capitalised word (a header cell such as "Наименование" starts with one;
-    an abbreviation such as "МСП, являющихся …" may open a label's tail)."""
+    one phrase each, starting where the body's wrapped label lines start, at line pitch;
+    the topmost of them does not open with a capitalised word (a header cell such as
+    "Наименование" does; an abbreviation such as "МСП, являющихся …" may open a label's
+    tail, and a line inside it may start with a name: "Центр кластерного развития …")."""
     starts = [ln.x0 for ln in run.lines
               if not is_data_line(ln) and len(ln.segments) == 1 and ln.x1 < run.value_x]
     if not starts:  # no wrapped label lines: where the data lines' labels start
@@ -164,12 +165,17 @@ def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
     for line in reversed(above):
         aligned = len(line.segments) == 1 and abs(line.x0 - label_x) < 2.0
         far = edge - line.bottom > 1.2 * size
-        capitalised = line.text[:1].isupper() and line.text[1:2].islower()
-        if not aligned or capitalised or far or line.x1 > run.value_x:
+        if not aligned or far or line.x1 > run.value_x:
             break
         tail.insert(0, line)
         edge = line.top
+    while tail and _capitalised(tail[0].text):  # the phrase opens with it: a header cell
+        tail.pop(0)
     return tail
+
+
+def _capitalised(text: str) -> bool:
+    return text[:1].isupper() and text[1:2].islower()
 
 
 def _label_x(line: Line, value_x: float) -> float | None:

@@ -248,6 +248,8 @@ REGRESSIONS = [
     (20117, "pdf-unruled", "'План' centred over Итого, РБ, ФБ reaching only the middle one"),
     (20125, "pdf-unruled", "'Всего,' over 'тыс. руб.': a unit word ending a header cell"),
     (20281, "pdf-unruled", "a label's end under the repeated header of a page with no rows"),
+    # ``--seed 30000``
+    (30149, "pdf-unruled", "a label's end whose middle line opens with a name ('Центр …')"),
 ]
 
 

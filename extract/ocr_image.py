@@ -135,7 +135,9 @@ def _profile_score(points: InkPoints, angle: float) -> float:
     if dx.size == 0:
         return 0.0
     rad = np.deg2rad(angle)
-    rows = np.rint(dy * np.cos(rad) - dx * np.sin(rad)).astype(np.int64)
+    # floor, not rint: rint sends the half-integer rows of an odd-sized image at 0° two
+    # to a bin (rounding half to even), which doubles the score there
+    rows = np.floor(dy * np.cos(rad) - dx * np.sin(rad)).astype(np.int64)
     counts = np.bincount(rows - rows.min()).astype(np.float64)
     return float(np.sum(counts**2))
 

@@ -60,6 +60,14 @@ class _Word:
     left: int
     xc: float
     yc: float
+    top: int = 0
+    width: int = 0
+    height: int = 0
+
+
+Word = _Word
+"""A word tesseract read: text, confidence 0..100, its line (block, paragraph, line) and
+its box in pixels (``left``, ``top``, ``width``, ``height``; ``xc``, ``yc`` its centre)."""
 
 
 @functools.cache
@@ -232,6 +240,7 @@ def parse_tsv(tsv: str) -> list[_Word]:
             line = (int(f[2]), int(f[3]), int(f[4]))
         except ValueError:
             continue
-        word = _Word(f[11].strip(), max(conf, 0.0), line, left, left + width / 2, top + height / 2)
+        xc, yc = left + width / 2, top + height / 2
+        word = _Word(f[11].strip(), max(conf, 0.0), line, left, xc, yc, top, width, height)
         words.append(word)
     return words

@@ -48,7 +48,7 @@ import pikepdf
 
 from extract.common import sha256_of
 from extract.pdf_camelot import camelot_fallback, needs_fallback
-from extract.pdf_pdfium import close_document, page_glyphs, page_rules
+from extract.pdf_pdfium import Rules, close_document, page_glyphs, page_rules
 from extract.pdf_ruled import page_to_ruled_grids
 from extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
 from extract.pdf_words import lines_to_word_grids
@@ -239,10 +239,7 @@ def _read_page(page: Any, page_no: int,
         return _read_image_page(page, page_no, pool)
     size = (float(page.width), float(page.height))
     rules = page_rules(page)
-    grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
-    lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
-    grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
-    free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
+    grids, lines, free = glyphs_to_grids(page_no, rules, size, glyphs)
     problems: list[Problem] = []
     if needs_fallback(grids, free):  # weak own reading: offer camelot's (pdf_camelot)
         grids, problems = camelot_fallback(page, page_no, grids, ruled=any(rules))
@@ -250,6 +247,20 @@ def _read_page(page: Any, page_no: int,
     attach_context(grids, free)
     text = [TextLine(page=page_no, text=x.text) for x in free]
     return PageResult(grids=grids, lines=text, problems=problems)
+
+
+def glyphs_to_grids(
+    page_no: int, rules: tuple[Rules, Rules], size: tuple[float, float], glyphs: Sequence[Glyph]
+) -> tuple[list[Grid], list[Line], list[Line]]:
+    """The table engines on one page's glyphs, from a text layer or from OCR
+    (``extract.ocr_words``): ruled grids (``rules`` = line and rect objects), then
+    whitespace tables among the other lines.  Returns the grids top to bottom, the text
+    lines outside the ruled grids and those outside every grid."""
+    grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
+    lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
+    grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
+    free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
+    return grids, lines, free
 
 
 def _read_image_page(page: Any, page_no: int,

@@ -187,3 +187,70 @@ def test_scan_corpus_document_scores() -> None:
     assert score.f1(precision, recall) >= 0.95, res
     values = [c for t in report.tables for r in t.rows for c in r.cells if c.raw]
     assert values and all(c.confidence is not None for c in values)
+
+
+# --- scans of any layout, made here from text-layer pages ---------------------------------
+
+
+def scan_of(src: Path, page: int, out: Path, *, angle: float, seed: int) -> Path:
+    """One page of a text-layer PDF as a scanner gives it: rasterised at 150 dpi, turned
+    ``angle`` degrees, grainy, saved as an image-only PDF."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    doc = pdfium.PdfDocument(src)
+    try:
+        image = doc[page - 1].render(scale=150 / 72, grayscale=True).to_pil()
+    finally:
+        doc.close()
+    gray = rotate(np.asarray(image.convert("L"), dtype=np.uint8), angle)
+    noise = np.random.default_rng(seed).normal(0, 9, gray.shape)
+    grainy = np.clip(gray.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    Image.fromarray(grainy).save(out, "PDF", resolution=150.0)
+    return out
+
+
+def one_page(src: Path, page: int, out: Path) -> Path:
+    """The same page of the text-layer PDF on its own (its records to compare with)."""
+    import pikepdf
+
+    with pikepdf.open(src) as pdf, pikepdf.new() as single:
+        single.pages.append(pdf.pages[page - 1])
+        single.save(out)
+    return out
+
+
+def _records(path: Path) -> dict[str, object]:
+    import svodka
+
+    return json.loads(svodka.read(path).model_dump_json())
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("name", "page", "angle", "engines"),
+    [
+        ("dev02-tulskaya-2019-deck-pdf.pdf", 3, 0.4, {"ocr-ruled"}),  # shaded bands
+        ("dev05-tomskaya-2021-unruled.pdf", 1, -0.5, {"ocr-words"}),  # whitespace only
+        ("dev06-yaroslavskaya-2019-grid.pdf", 1, 0.3, {"ocr", "ocr-ruled"}),  # dark rules
+    ],
+)
+def test_scan_reads_as_its_text_layer(
+    tmp_path: Path, name: str, page: int, angle: float, engines: set[str]
+) -> None:
+    from tests.conftest import corpus_file
+
+    src = corpus_file(name)
+    text = one_page(src, page, tmp_path / "text.pdf")
+    scan = scan_of(src, page, tmp_path / "scan.pdf", angle=angle, seed=page)
+    assert pdf_to_raw(scan).format == "image-pdf"
+    want, got = _records(text), _records(scan)
+    score = score_module()
+    res = score.score_doc(want, got)
+    assert res["cell_truth"] >= 20, res  # the page holds a table of figures
+    precision = res["cell_tp"] / max(1, res["cell_got"])
+    recall = res["cell_tp"] / res["cell_truth"]
+    assert score.f1(precision, recall) >= 0.98, res
+    assert res["label_ok"] >= 0.9 * res["label_n"], res
+    assert {t["engine"] for t in got["tables"]} <= engines  # type: ignore[index,union-attr]
+    assert res["err_found"] == res["err_exp"] and res["err_good"] == res["err_got"], res

@@ -1,21 +1,34 @@
-"""OCR of image-only PDF pages: page image → ruled tables as ``Grid`` + text lines.
+"""OCR of image-only PDF pages: page image → tables as ``Grid`` + text lines.
 
 The flow, top to bottom::
 
     render_page           the page as an image (pdfplumber → pypdfium2, ~300 dpi)
     ocr_image_page        (extract.pdf runs it for two pages at once, in threads)
         prepare_page      deskew, binarise, ruling lines, table cells      (ocr_image)
+      the words reading (one table reader for text layers and scans):
+        page_words        one tesseract run over the page: words, boxes, confidence
+        level_page        the page without its text: shading and gaps     (ocr_words)
+        edge_lines, gap_lines, rule_lines
+                          cell boundaries the image shows: steps between shaded bands,
+                          white gaps between cells, dark rules (line objects)
+        words_to_glyphs   the words as a text layer gives them
+        glyphs_to_grids   the text-layer engines: ruled cells, whitespace columns (pdf)
+        _reread_numbers   number and code cells read unsurely or not at all: again on
+                          their crop, restricted to digits and number signs
+      the cell-by-cell reading, for ruled tables the words did not read faultlessly:
         cell_crop         each cell's ink, inset from its rules, trimmed
         ocr_crops         pass 1: every cell, Russian + English            (ocr_tess)
         column_kinds      a column whose cells read mostly as numbers (or codes)
         ocr_crops         pass 2: those cells again, restricted to digits, ",", "-",
                           "х" … (codes: digits and ".")
         blocks_to_grid    merged cells repeated with ``origin``           (pdf_table)
-        text_bands        ink outside tables, line by line → ``lines``; the lines just
-                          above a table → ``Grid.context``
+      choose_grids        per table, the reading with the better ``grid_score``
+      attach_context      the words outside tables → ``lines``; those just above a
+                          table → ``Grid.context``
 
 Every cell keeps the mean confidence of its words (0..1) in ``GridCell.confidence``.
-Grids are made exactly like the text-layer ``pdf-ruled`` grids, with engine ``ocr``.
+Engines: ``ocr-ruled`` / ``ocr-words`` (the text-layer engines on OCR words), ``ocr``
+(cell by cell).
 """
 
 from __future__ import annotations
@@ -79,7 +92,6 @@ MIN_INK = 30
 """Ink pixels below which a cell (or text band) is empty."""
 SHORT_READING = 3
 """Characters: a reading this short in a number column is read again as a number."""
-READ_WELL = 0.98
 REREAD_BELOW = 0.9
 """Number cells of the word reading with less confidence are read again, digits only
 (the confidence ``validate.ocr_correct`` trusts)."""
@@ -123,8 +135,7 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
         words = pool.submit(page_words, prepared.gray, scale)  # tesseract, in its process
         levelled = level_page(prepared.gray, scale)
         word_grids, free = _word_grids(levelled, words.result(), page_no, scale)
-    tables = [t for t in prepared.tables if not _read_well(t, word_grids, scale)]
-    grids = choose_grids(_cell_grids(prepared, tables, page_no, scale), word_grids)
+    grids = choose_grids(_cell_grids(prepared, prepared.tables, page_no, scale), word_grids)
     attach_context(grids, free)
     lines = [TextLine(page=page_no, text=x.text.translate(BRACES)) for x in free]
     result = OcrPage(grids=grids, lines=lines)
@@ -137,16 +148,6 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
             )
         )
     return result
-
-
-def _read_well(table: TableBox, word_grids: Sequence[Grid], scale: float) -> bool:
-    """A word grid over the ruled table reads as a faultless table of numbers: reading it
-    cell by cell as well cannot do better (``grid_score`` without the arithmetic)."""
-    box = _to_points((table.x0, table.y0, table.x1, table.y1), scale)
-    return any(
-        _overlap(g.bbox, box) and grid_score(g.rows, arithmetic=False) >= READ_WELL
-        for g in word_grids
-    )
 
 
 def _cell_grids(
@@ -567,7 +568,9 @@ def _reread_numbers(levelled: LevelledPage, grids: Sequence[Grid], scale: float)
     crops = [soft_crop(page, b) for _, _, b in todo]
     again = ocr_crops(crops, lang=NUMBER_LANG, whitelist=NUMBER_CHARS, side_by_side=True)
     kinds = [kind for _, kind, _ in todo]
-    missed = [i for i, t in enumerate(again) if not _fits(clean_cell_text(t.text, kinds[i]), kinds[i])]
+    missed = [
+        i for i, t in enumerate(again) if not _fits(clean_cell_text(t.text, kinds[i]), kinds[i])
+    ]
     with ThreadPoolExecutor(max_workers=RETRY_JOBS) as pool:
         alone = pool.map(lambda i: _retry_alone(crops[i], kinds[i]), missed[:MAX_RETRIES])
         for i, t in zip(missed, alone, strict=False):

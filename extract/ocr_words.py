@@ -28,6 +28,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from extract.ocr_image import Gray, _boxes, line_masks, remove_specks
 from extract.ocr_tess import TEXT_LANG, Word, run_tesseract
@@ -46,6 +47,8 @@ BLOCK_PSM = 6
 ("0", "Х") of a table; a block reads them along their rows."""
 MIN_WORD_CONF = 20.0
 """Words read with less confidence (0..100) and no digit are noise."""
+MIN_SHORT_CONF = 60.0
+"""The same for words of one or two letters: specks read as "у", "Е", "т"."""
 DASHES = frozenset("-–—")
 SAME_SIZE = 1.3
 CHAR_EM = 0.56
@@ -163,7 +166,7 @@ def _is_word(w: Word) -> bool:
     text = w.text.strip()
     if any(ch.isdigit() for ch in text):
         return True
-    if w.conf < MIN_WORD_CONF:
+    if w.conf < (MIN_SHORT_CONF if len(text) <= 2 else MIN_WORD_CONF):
         return False
     return any(ch.isalpha() for ch in text) or (text in DASHES and w.conf >= 50)
 
@@ -241,13 +244,23 @@ def edge_lines(closed: Gray, scale: float) -> Rules:
     length = max(9, int(MIN_EDGE_PT * scale))
     along_x = cv2.blur(closed, (length // 2, 1)).astype(np.int16)
     along_y = cv2.blur(closed, (1, length // 2)).astype(np.int16)
-    step_y = np.zeros(closed.shape, dtype=np.uint8)
-    step_x = np.zeros(closed.shape, dtype=np.uint8)
-    step_y[d:-d, :] = np.abs(along_x[2 * d :, :] - along_x[: -2 * d, :]) > EDGE_STEP
-    step_x[:, d:-d] = np.abs(along_y[:, 2 * d :] - along_y[:, : -2 * d]) > EDGE_STEP
+    grad_y = np.zeros(closed.shape, dtype=np.int16)
+    grad_x = np.zeros(closed.shape, dtype=np.int16)
+    grad_y[d:-d, :] = np.abs(along_x[2 * d :, :] - along_x[: -2 * d, :])
+    grad_x[:, d:-d] = np.abs(along_y[:, 2 * d :] - along_y[:, : -2 * d])
+    step_y = np.asarray(cv2.dilate(_crest(grad_y, 0), np.ones((2 * d + 1, 1), np.uint8)), np.uint8)
+    step_x = np.asarray(cv2.dilate(_crest(grad_x, 1), np.ones((1, 2 * d + 1), np.uint8)), np.uint8)
     hmask, vmask = _mostly(step_y, (length, 1)), _mostly(step_x, (1, length))
-    thick = max(MAX_RULE_PX, 8 * d)  # a blurred step or a gap between two steps
+    thick = max(MAX_RULE_PX, 4 * d + 2)  # one crest, or the two of a gap's sides
     return rule_lines(hmask, vmask, scale, thick, length)
+
+
+def _crest(grad: NDArray[np.int16], axis: int) -> Gray:
+    """1 where the step is at least ``EDGE_STEP`` and largest across the edge (the middle
+    of a blurred step, however strong: a strong step is steep over many pixels)."""
+    before = np.roll(grad, 1, axis=axis)
+    after = np.roll(grad, -1, axis=axis)
+    return ((grad > EDGE_STEP) & (grad >= before) & (grad > after)).astype(np.uint8)
 
 
 def gap_lines(closed: Gray, scale: float) -> Rules:
@@ -335,16 +348,20 @@ def _mostly(mask: Gray, window: tuple[int, int]) -> Gray:
 def rule_lines(
     hmask: Gray, vmask: Gray, scale: float, thick: int = MAX_RULE_PX, length: int = 0
 ) -> Rules:
-    """Thin lines of the masks as line objects (points); solid dark blocks are left out."""
+    """Thin lines of the masks as line objects (points): components at least ``length``
+    long and on average at most ``thick`` thick (a solid dark block is no line)."""
     out: Rules = []
-    for x, y, w, h in _boxes(hmask)[1]:
-        if h <= thick and w >= length:
-            mid = y + h / 2
-            out.append(_obj("line", x, mid, x + w, mid, scale))
-    for x, y, w, h in _boxes(vmask)[1]:
-        if w <= thick and h >= length:
-            mid = x + w / 2
-            out.append(_obj("line", mid, y, mid, y + h, scale))
+    for mask, horizontal in ((hmask, True), (vmask, False)):
+        labels, boxes = _boxes(mask)
+        area = np.bincount(labels.ravel(), minlength=len(boxes) + 1)
+        for k, (x, y, w, h) in enumerate(boxes, start=1):
+            long, across = (w, h) if horizontal else (h, w)
+            if long < max(1, length) or area[k] > thick * long:
+                continue
+            if horizontal:
+                out.append(_obj("line", x, y + h / 2, x + w, y + h / 2, scale))
+            else:
+                out.append(_obj("line", x + w / 2, y, x + w / 2, y + h, scale))
     return out
 
 

@@ -230,9 +230,18 @@ def _records(path: Path) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("name", "page", "angle", "engines"),
     [
-        ("dev02-tulskaya-2019-deck-pdf.pdf", 3, 0.4, {"ocr-ruled"}),  # shaded bands
-        ("dev05-tomskaya-2021-unruled.pdf", 1, -0.5, {"ocr-words"}),  # whitespace only
-        ("dev06-yaroslavskaya-2019-grid.pdf", 1, 0.3, {"ocr", "ocr-ruled"}),  # dark rules
+        pytest.param(  # shaded bands, white gaps, no rules
+            "dev02-tulskaya-2019-deck-pdf.pdf", 3, 0.4, {"ocr-ruled"},
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.33"),
+        ),
+        pytest.param(  # whitespace columns only
+            "dev05-tomskaya-2021-unruled.pdf", 1, -0.5, {"ocr-words"},
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.80"),
+        ),
+        pytest.param(  # dark rules
+            "dev06-yaroslavskaya-2019-grid.pdf", 1, 0.3, {"ocr", "ocr-ruled"},
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: labels 11 of 15"),
+        ),
     ],
 )
 def test_scan_reads_as_its_text_layer(

@@ -53,6 +53,15 @@ def test_skew_is_found_and_undone() -> None:
     assert len(find_tables(hmask, vmask)[0].cells) == 10
 
 
+@pytest.mark.parametrize("height", [601, 603, 1201])
+def test_skew_of_odd_sized_pages_is_not_drawn_to_zero(height: int) -> None:
+    """Half-integer rows (odd heights) once doubled the profile's sharpness at exactly 0°."""
+    img = np.full((height, 1200), 255, dtype=np.uint8)
+    for y in range(60, height - 60, 40):
+        cv2.line(img, (100, y), (1100, y), 0, 3)
+    assert abs(estimate_skew(rotate(img, -0.2)) - 0.2) <= 0.06
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "want"),
     [

@@ -235,14 +235,6 @@ def soft_crop(prepared: PageImage, bounds: Bounds | None) -> Gray:
     return np.ascontiguousarray(zoomed, dtype=np.uint8)
 
 
-def trim(ink: Gray) -> Gray:
-    if ink.size == 0 or int(np.count_nonzero(ink)) < MIN_INK:
-        return np.zeros((0, 0), dtype=np.uint8)
-    ys = np.flatnonzero(ink.any(axis=1))
-    xs = np.flatnonzero(ink.any(axis=0))
-    return np.ascontiguousarray(ink[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1])
-
-
 def _restricted_pass(prepared: PageImage, reads: list[_TableRead]) -> None:
     """Number and code cells again, enlarged, restricted to digits and number signs.
 
@@ -470,9 +462,8 @@ def _word_grids(
         *rule_lines(levelled.hrules, levelled.vrules, scale),
     ]
     lines = continue_columns(cell_sides(found), words)
-    rects: list[dict[str, Any]] = []
     glyphs = words_to_glyphs(words)
-    grids, _, free = glyphs_to_grids(page_no, (lines, rects), (w / scale, h / scale), glyphs)
+    grids, _, free = glyphs_to_grids(page_no, (lines, []), (w / scale, h / scale), glyphs)
     for grid in grids:
         grid.engine = "ocr-" + grid.engine.removeprefix("pdf-")
         _word_confidence(grid, words)

@@ -1,5 +1,5 @@
 """OCR as a text layer: a scanned page's words become ``Glyph`` in page points and the cell
-boundaries the image shows become line and rect objects, so the text-layer table engines
+boundaries the image shows become line objects, so the text-layer table engines
 (``extract.pdf.glyphs_to_grids``: ruled cells, whitespace columns) read a scan the way
 they read a PDF.
 
@@ -11,10 +11,16 @@ they read a PDF.
                       confidence
     words_to_glyphs   words → visual rows (boxes overlapping vertically) → one glyph per
                       character on the row's common baseline, a blank between words
-    shade_rects       cells drawn as shaded bands with white gaps between them: a grey
-                      closing removes the text and keeps the gaps; each component darker
-                      than the paper is one rect, as a deck exported to PDF draws it
-    rule_lines        dark ruling lines (``ocr_image.line_masks``) as line objects
+    edge_lines        cell boundaries of shaded tables: crests of long straight steps
+                      in the page without its text (bands of different shade, table
+                      and paper), smoothed along the edge against the grain
+    gap_lines         white gaps between cells (a white top-hat of the closed page),
+                      also between dark header cells
+    rule_lines        dark ruling lines (``ocr_image.line_masks``), and any thin long
+                      mask component, as line objects
+    cell_sides        only lines running along most of a cell's side
+    continue_columns  a column boundary carried through the rows where it is too faint
+                      to see, cut where words cross it
 
 Everything is converted to points with the page's ``scale`` (pixels per point).
 """

@@ -3,6 +3,8 @@
     python bench/run.py              # full run (~10 min on 2 cores) → bench/RESULTS.md
     python bench/run.py --quick      # one run per tool, smaller generated inputs (~2-3 minutes)
     python bench/run.py --profile    # also profile svodka on the corpus PDFs (pyinstrument)
+    python bench/run.py --hostile    # only the hostile inputs (issue 13, ~3 minutes): updates
+                                     # that section of RESULTS.md and nothing else
 
 Every measurement runs in its own fresh interpreter (``--worker``), so imports, caches and
 memory never leak from one tool into the next; the worker reports the seconds of the work
@@ -21,7 +23,12 @@ What is measured, on the same documents in one run:
 * PPTX and DOCX read natively: slides or pages per second;
 * the batch: ``svodka run`` (``run_batch(paths, out, jobs=N, force=True)``) over ≥ 500
   documents with --jobs 1 and 2: documents/s, scaling, peak RSS of the parent and of the
-  workers (one process per file), sampled with psutil.
+  workers (one process per file), sampled with psutil;
+* hostile inputs (issue 13): each kind of ``tests.hostile_fixtures.LIMITS`` through
+  ``svodka extract``, ``svodka check`` and ``svodka.read``, each in a fresh process: wall
+  time and the peak RSS of the process and the child it reads in (``os.wait4``); and the
+  cost of the limits on the corpus text PDFs (``svodka.read`` with the default limits
+  against ``limits=NO_LIMITS``, in the caller's process with no check).
 
 Generated inputs and outputs live in bench/.work/ (git-ignored).  Nothing here is asserted
 by tests: speed is a measurement, not a test.
@@ -147,7 +154,7 @@ def big_docx(source: Path, copies: int, out: Path) -> Path:
 
 def _work_svodka(files: list[Path], json_dir: Path | None) -> int:
     import svodka
-    from export import report_to_json
+    from svodka.export import report_to_json
 
     units = 0
     for f in files:
@@ -157,6 +164,16 @@ def _work_svodka(files: list[Path], json_dir: Path | None) -> int:
             (json_dir / f"{f.stem}.json").write_text(text, encoding="utf-8")
         units += _office_units(f) if f.suffix.lower() in (".pptx", ".docx") else _pages(f)
     return units
+
+
+def _work_svodka_unlimited(files: list[Path]) -> int:
+    import svodka
+    from svodka.export import report_to_json
+    from svodka.schemas.limits import NO_LIMITS
+
+    for f in files:
+        report_to_json(svodka.read(f, limits=NO_LIMITS))
+    return sum(_pages(f) for f in files)
 
 
 def _work_camelot(files: list[Path], flavor: str) -> int:
@@ -214,7 +231,7 @@ def _work_profile(files: list[Path], out: Path) -> int:
     from pyinstrument import Profiler
 
     import svodka
-    from export import report_to_json
+    from svodka.export import report_to_json
 
     profiler = Profiler(interval=0.001)
     profiler.start()
@@ -230,12 +247,14 @@ def _work_profile(files: list[Path], out: Path) -> int:
 
 def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Path | None) -> None:
     t0 = time.perf_counter()
-    if tool == "svodka" or tool == "office" or tool == "profile":
-        import export  # noqa: F401
+    if tool in ("svodka", "svodka-nolimits", "office", "profile"):
         import svodka  # noqa: F401
+        from svodka import export  # noqa: F401
     if tool == "office":  # the readers load their Office libraries lazily: count it here
-        import extract.docx  # noqa: F401
-        import extract.pptx  # noqa: F401
+        from svodka.extract import (
+            docx,  # noqa: F401
+            pptx,  # noqa: F401
+        )
 
         _known_units()
     elif tool.startswith("camelot"):
@@ -248,6 +267,8 @@ def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Pat
     w0, c0 = time.perf_counter(), time.process_time()
     if tool in ("svodka", "office"):
         units = _work_svodka(files, json_dir)
+    elif tool == "svodka-nolimits":
+        units = _work_svodka_unlimited(files)
     elif tool == "profile":
         assert profile_out is not None
         units = _work_profile(files, profile_out)
@@ -404,7 +425,7 @@ def cat_json(json_dir: Path, file: Path) -> None:
         return
     # not timed (e.g. the PPTX/DOCX of the corpus when only PDFs ran): read it now
     import svodka
-    from export import report_to_json
+    from svodka.export import report_to_json
 
     sys.stdout.write(report_to_json(svodka.read(file)))
 
@@ -554,6 +575,8 @@ def main() -> None:
     ap.add_argument("--big-pages", type=int, nargs="*", help="sizes of the growth PDFs")
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--profile", action="store_true", help="profile svodka (pyinstrument)")
+    ap.add_argument("--hostile", action="store_true",
+                    help="only the hostile inputs; rewrites that section of --out")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--files", nargs="*", type=Path, help=argparse.SUPPRESS)
@@ -576,6 +599,13 @@ def main() -> None:
         return
 
     runs = args.runs or (1 if args.quick else 3)
+    if args.hostile:
+        section = hostile_section(runs)
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        args.out.write_text(with_section(old, section), encoding="utf-8")
+        print(section)
+        log(f"hostile section written to {args.out}")
+        return
     sizes = args.big_pages or ([64, 160] if args.quick else [80, 160, 320])
     batch_docs = args.batch_docs or (100 if args.quick else 500)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -654,9 +684,150 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     report = render(header, measures, f1, cli_seconds, cli_pages, growth, office, per_kind,
                     batches, runs, elapsed, profile_text, args.quick)
+    report = with_section(report, hostile_section(runs))
     args.out.write_text(report, encoding="utf-8")
     print(report)
     log(f"written {args.out} in {elapsed:.0f} s")
+
+
+# ----------------------------------------------------------------------------- hostile inputs
+
+HOSTILE_TITLE = "## Hostile inputs (issue 13)"
+HOSTILE_ENTRIES = ("extract", "check", "api")
+HOSTILE_API = """
+import json, sys
+import svodka
+try:
+    report = svodka.read(sys.argv[1])
+except svodka.SvodkaError as exc:
+    print(exc.one_line(), file=sys.stderr)
+    sys.exit(2)
+print(json.dumps({"findings": [{"rule": f.rule} for f in report.findings]}))
+"""
+HOSTILE_FLAGS = {"extract": ["--json"], "check": ["--format", "json"]}
+HOSTILE_CODES = ("E_LIMIT", "W_RENDER_LIMIT", "I_BLANK_PAGES", "E_PAGE_UNREADABLE", "I_OCR")
+"""The findings the outcome column shows."""
+
+
+@dataclass
+class HostileRun:
+    kind: str
+    entry: str
+    seconds: float
+    peak_mb: float
+    code: int
+    line: str
+
+
+def hostile_inputs() -> dict[str, Path]:
+    """The hostile kinds of tests/hostile_fixtures.py, built once into bench/.work/hostile."""
+    from tests.hostile_fixtures import LIMITS
+
+    folder = WORK / "hostile"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, build in LIMITS.items():
+        path = folder / name
+        if not path.exists():
+            path.write_bytes(build())
+        paths[name.removesuffix(".pdf")] = path
+    return paths
+
+
+def run_hostile(kind: str, entry: str, path: Path) -> HostileRun:
+    """One entry point with its default limits on ``path``, in a fresh process: wall time
+    (interpreter start included), peak RSS of the process and its waited-for children."""
+    import tempfile
+
+    if entry == "api":
+        cmd = [PY, "-c", HOSTILE_API, str(path)]
+    else:
+        cmd = [PY, "-m", "svodka", entry, str(path), *HOSTILE_FLAGS[entry]]
+    env = dict(os.environ, PYTHONWARNINGS="ignore", COLUMNS="200")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        err.seek(0)
+        lines = err.read().decode("utf-8", "replace").strip().splitlines()
+        out.seek(0)
+        line = lines[-1].split(": ", 1)[1] if lines else _outcome(out.read())
+    return HostileRun(kind, entry, seconds, usage.ru_maxrss / 1024,
+                      os.waitstatus_to_exitcode(status), line)
+
+
+def _outcome(stdout: bytes) -> str:
+    """The findings of a report that was read, the issue-13 ones only, as "read: …"."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return "read"
+    docs = data if isinstance(data, list) else [data]
+    rules = [f["rule"] for d in docs for f in d.get("findings", [])]
+    shown = [r for r in dict.fromkeys(rules) if r in HOSTILE_CODES]
+    return "read: " + ", ".join(shown) if shown else "read"
+
+
+def hostile_section(runs: int) -> str:
+    load = os.getloadavg()[0]
+    inputs = hostile_inputs()
+    results: list[HostileRun] = []
+    for kind, path in inputs.items():
+        for entry in HOSTILE_ENTRIES:
+            log(f"hostile: {entry} on {kind}")
+            results.append(run_hostile(kind, entry, path))
+            log(f"  {results[-1].seconds:.1f} s, {results[-1].peak_mb:.0f} MB, "
+                f"exit {results[-1].code}")
+    pdfs = text_pdfs()
+    limited, free = Measure("svodka", "limits"), Measure("svodka-nolimits", "no limits")
+    for r in range(runs):
+        for m in (limited, free):
+            log(f"limits overhead, run {r + 1}/{runs}: {m.tool} on {len(pdfs)} corpus PDFs")
+            m.runs.append(run_worker(m.tool, pdfs))
+    return render_hostile(results, limited, free, runs, (load, os.getloadavg()[0]))
+
+
+def render_hostile(results: list[HostileRun], limited: Measure, free: Measure, runs: int,
+                   load: tuple[float, float]) -> str:
+    out = [
+        HOSTILE_TITLE,
+        "",
+        f"Regenerated by `python bench/run.py --hostile` on {time.strftime('%Y-%m-%d %H:%M')}. "
+        "Each kind is built by `tests/hostile_fixtures.py` (`LIMITS`) and read with the "
+        "default limits (120 s, 2048 MiB, 5000 pages, 512 MiB inflated, 40 megapixels) by "
+        "each entry point in a fresh process; seconds are wall time with the interpreter's "
+        "start; peak RSS is the process's and the child's it reads in (`os.wait4`). Targets: "
+        "under 30 s and 2.5 GB each; 3000 blank pages under 20 s. Load average (1 min) at "
+        f"the start and the end: {load[0]:.2f}, {load[1]:.2f} (2 cores).",
+        "",
+        "| kind | entry point | seconds | peak RSS MB | exit | outcome |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        out.append(f"| {r.kind} | {r.entry} | {fmt(r.seconds)} | {fmt(r.peak_mb, 0)} | "
+                   f"{r.code} | {r.line[:150].replace('|', '/')} |")
+    ratio = limited.rate / free.rate if free.rate else 0.0
+    out += [
+        "",
+        f"The cost of the limits on the {limited.units} pages of the corpus text PDFs (median "
+        f"of {runs} interleaved runs, imports excluded): `svodka.read` with the default "
+        f"limits (a child process per file, stream and page checks) {fmt(limited.rate)} "
+        f"pages/s, with `limits=NO_LIMITS` (in-process, no check) {fmt(free.rate)} pages/s; "
+        f"ratio {fmt(ratio, 3)}.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def with_section(text: str, section: str) -> str:
+    """``text`` with its hostile section replaced by ``section`` (appended when missing)."""
+    start = text.find(HOSTILE_TITLE)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    end = text.find("\n## ", start + len(HOSTILE_TITLE))
+    rest = text[end + 1:] if end >= 0 else ""
+    return text[:start] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
 
 
 def render(

@@ -1,8 +1,8 @@
 """Stage 4: reports to files (contract JSON, CSV, …), always written atomically."""
 
-from export.atomic import atomic_open, write_text_atomic
-from export.csvout import DIALECTS, Dialect, neutralise, write_csv
-from export.jsonout import report_to_json, write_report_json
+from svodka.export.atomic import atomic_open, write_text_atomic
+from svodka.export.csvout import DIALECTS, Dialect, neutralise, write_csv
+from svodka.export.jsonout import report_to_json, write_report_json
 
 __all__ = [
     "DIALECTS",

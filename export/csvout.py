@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from export.atomic import atomic_open
-from schemas import Finding, Report, Table
-from schemas.frames import CELL_COLUMNS, cell_records, table_to_wide_records
+from svodka.export.atomic import atomic_open
+from svodka.schemas import Finding, Report, Table
+from svodka.schemas.frames import CELL_COLUMNS, cell_records, table_to_wide_records
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FINDING_COLUMNS = (
@@ -58,6 +58,19 @@ def csv_appender(path: Path, header: Sequence[str], dialect: Dialect) -> Iterato
     """Write ``header`` now, then rows as they come (call the yielded function any number of
     times); the file replaces ``path`` atomically when the block ends without an error."""
     with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=dialect.delimiter, lineterminator="\r\n")
+        writer.writerow(header)
+
+        def append(rows: Iterable[Sequence[Any]]) -> None:
+            writer.writerows([_fmt(v, dialect) for v in row] for row in rows)
+
+        yield append
+
+
+@contextlib.contextmanager
+def csv_file_writer(path: Path, header: Sequence[str], dialect: Dialect) -> Iterator[RowsWriter]:
+    """``csv_appender`` into ``path`` itself (a temporary file of ``export.atomic.Staging``)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=dialect.delimiter, lineterminator="\r\n")
         writer.writerow(header)
 

@@ -1,11 +1,14 @@
 """``datapackage.json``: a Frictionless (Tabular) Data Package describing every CSV of a batch.
 
-The batch CSVs (``cells.csv``, ``findings.csv``) and each document's CSVs
-(``<folder>/cells.csv``, ``findings.csv``, ``table-<id>.csv``) become resources
-with a Table Schema: typed fields (number with the dialect's decimal char,
-integer, text with enum constraints), the CSV dialect (',' or ';') and the
-encoding (UTF-8; the files start with a BOM so that Excel reads Cyrillic).
-``frictionless validate out/datapackage.json`` checks the files against it.
+The batch exports (``documents.csv``, ``cells.csv``, ``findings.csv``, ``failures.csv``,
+written from the whole store) become resources with primary keys (``sha256``,
+``cell_key``, ``sha256`` + ``finding_index``, ``path``) and foreign keys (a cell and a
+finding to its document, a finding to the cell it names); each document's CSVs
+(``<folder>/cells.csv``, ``findings.csv``, ``table-<id>.csv``) too.  Every resource has a
+Table Schema: typed fields (number with the dialect's decimal char, integer, text with
+enum constraints), the CSV dialect (',' or ';') and the encoding (UTF-8; the files start
+with a BOM so that Excel reads Cyrillic).  ``frictionless validate out/datapackage.json``
+checks the files against it.
 """
 
 from __future__ import annotations
@@ -17,12 +20,19 @@ import textwrap
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from export.atomic import atomic_open
-from export.csvout import FINDING_COLUMNS, Dialect
-from schemas import Measure, Report, Severity, Source, Status, Table, Unit
-from schemas.frames import CELL_COLUMNS, table_to_wide_records
+from svodka.export.csvout import FINDING_COLUMNS, Dialect
+from svodka.export.records import (
+    AMOUNT_COLUMNS,
+    BATCH_CELL_COLUMNS,
+    BATCH_FINDING_COLUMNS,
+    DOCUMENT_COLUMNS,
+    FAILURE_COLUMNS,
+    INTEGER_COLUMNS,
+)
+from svodka.schemas import Measure, Report, Severity, Source, Status, Table, Unit
+from svodka.schemas.frames import CELL_COLUMNS, table_to_wide_records
 
 Field = dict[str, Any]
 
@@ -52,12 +62,36 @@ _ENUMS: dict[str, list[str]] = {
     "unit": [u.value for u in Unit],
     "severity": [s.value for s in Severity],
 }
-_INTEGERS = {"year", "page"}
-_NUMBERS = {"value", "actual", "expected"}
-_REQUIRED = {"document", "table", "status", "severity", "rule", "message"}
+_DESCRIPTIONS |= {
+    "sha256": "sha256 of the source document's bytes (the document's key)",
+    "path": "path of the file as given to svodka",
+    "format": "pdf, pptx, docx, xlsx or image-pdf",
+    "pages": "pages or slides of the document",
+    "organization": "the reporting organisation, if named",
+    "region": "the region, if named",
+    "tables": "number of tables read",
+    "errors": "findings of severity error",
+    "warnings": "findings of severity warning",
+    "row_index": "0-based index of the row in its table",
+    "cell_index": "0-based index of the cell in its row",
+    "finding_index": "0-based index of the finding in its document",
+    "header": "the column's header path, levels joined by ' / '",
+    "row_key": "sha256/table/row_index: the row a cell or finding belongs to",
+    "cell_key": "sha256/table/row_index/cell_index: the cell (findings: the cell named)",
+}
+_INTEGERS = INTEGER_COLUMNS
+_NUMBERS = AMOUNT_COLUMNS
+ALL = None
+_REQUIRED: dict[str, set[str] | None] = {  # column -> the resources requiring it (None: all)
+    "document": ALL, "status": ALL, "severity": ALL, "rule": ALL, "message": ALL, "path": ALL,
+    "finding_index": ALL, "sha256": {"documents", "cells", "findings"}, "code": {"failures"},
+    "table": {"cells"}, "row_index": {"cells"}, "cell_index": {"cells"}, "row_key": {"cells"},
+    "cell_key": {"cells"},
+}
+_DOCUMENT_STATUS = ["success", "partial", "failure"]
 
 
-def _field(name: str, dialect: Dialect) -> Field:
+def _field(name: str, dialect: Dialect, resource: str = "") -> Field:
     field: Field = {"name": name}
     if name in _NUMBERS:
         field["type"] = "number"
@@ -70,9 +104,11 @@ def _field(name: str, dialect: Dialect) -> Field:
     if name in _DESCRIPTIONS:
         field["description"] = _DESCRIPTIONS[name]
     constraints: dict[str, Any] = {}
-    if name in _ENUMS:
+    if name == "status" and resource == "documents":
+        constraints["enum"] = _DOCUMENT_STATUS
+    elif name in _ENUMS:
         constraints["enum"] = _ENUMS[name]
-    if name in _REQUIRED:
+    if name in _REQUIRED and (_REQUIRED[name] is ALL or resource in (_REQUIRED[name] or ())):
         constraints["required"] = True
     if constraints:
         field["constraints"] = constraints
@@ -80,11 +116,48 @@ def _field(name: str, dialect: Dialect) -> Field:
 
 
 def cells_schema(dialect: Dialect) -> dict[str, Any]:
-    return {"fields": [_field(n, dialect) for n in CELL_COLUMNS], "missingValues": [""]}
+    """A document's own cells.csv."""
+    return {"fields": [_field(n, dialect, "cells") for n in CELL_COLUMNS],
+            "missingValues": [""]}
 
 
 def findings_schema(dialect: Dialect) -> dict[str, Any]:
-    return {"fields": [_field(n, dialect) for n in FINDING_COLUMNS], "missingValues": [""]}
+    """A document's own findings.csv (a finding about a whole document has no table)."""
+    return {"fields": [_field(n, dialect, "doc-findings") for n in FINDING_COLUMNS],
+            "missingValues": [""]}
+
+
+def _keyed(name: str, columns: tuple[str, ...], dialect: Dialect, key: list[str],
+           foreign: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """A batch table's schema: its primary key and foreign keys (field, resource, field)."""
+    return {
+        "fields": [_field(n, dialect, name) for n in columns],
+        "missingValues": [""],
+        "primaryKey": key,
+        "foreignKeys": [{"fields": [f], "reference": {"resource": res, "fields": [to]}}
+                        for f, res, to in foreign],
+    }
+
+
+def batch_resources(dialect: Dialect) -> list[dict[str, Any]]:
+    """The batch exports written from the whole store, with their keys: documents by
+    sha256; cells by cell_key, each of a document; findings by (sha256, finding_index),
+    each of a document and, where it names one, of a cell; failures by path."""
+    to_doc = ("sha256", "documents", "sha256")
+    return [
+        _resource("documents", "documents.csv", "Документы (одна строка — документ)",
+                  _keyed("documents", DOCUMENT_COLUMNS, dialect, ["sha256"], []), dialect),
+        _resource("cells", "cells.csv", "Все ячейки всех документов (одна строка — ячейка)",
+                  _keyed("cells", BATCH_CELL_COLUMNS, dialect, ["cell_key"], [to_doc]),
+                  dialect),
+        _resource("findings", "findings.csv", "Все находки проверки (одна строка — находка)",
+                  _keyed("findings", BATCH_FINDING_COLUMNS, dialect,
+                         ["sha256", "finding_index"],
+                         [to_doc, ("cell_key", "cells", "cell_key")]), dialect),
+        _resource("failures", "failures.csv",
+                  "Непрочитанные файлы (одна строка — файл, код ошибки, причина)",
+                  _keyed("failures", FAILURE_COLUMNS, dialect, ["path"], []), dialect),
+    ]
 
 
 def wide_table_schema(table: Table, dialect: Dialect) -> dict[str, Any]:
@@ -162,16 +235,7 @@ class DataPackageWriter:
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._names: set[str] = set()
         self._paths: set[str] = set()
-        self.add_resources([
-            _resource("cells", "cells.csv", "Все ячейки всех документов (одна строка — ячейка)",
-                      cells_schema(dialect), dialect),
-            _resource("findings", "findings.csv",
-                      "Все находки проверки (одна строка — находка)",
-                      findings_schema(dialect), dialect),
-        ])
-
-    def add_document(self, report: Report, folder: str) -> None:
-        self.add_resources(document_resources(report, folder, self.dialect))
+        self.add_resources(batch_resources(dialect))
 
     def add_resources(self, resources: Iterable[dict[str, Any]]) -> None:
         for res in resources:
@@ -185,27 +249,22 @@ class DataPackageWriter:
             self._names.add(res["name"])
             self._spool.write(json.dumps(res, ensure_ascii=False) + "\n")
 
-    def write(self, path: Path) -> None:
-        """``datapackage.json``, atomically; the writer is closed afterwards."""
+    def write_to(self, path: Path) -> None:
+        """``datapackage.json`` into ``path`` itself (a temporary file of
+        ``export.atomic.Staging``); the writer is closed afterwards."""
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            self._write(fh)
+
+    def _write(self, fh: IO[str]) -> None:
         head = json.dumps({**_PACKAGE, "resources": None}, ensure_ascii=False, indent=2)
         before, after = head.rsplit('"resources": null', 1)
         self._spool.seek(0)
-        with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(before + '"resources": [')
-            for i, line in enumerate(self._spool):
-                text = json.dumps(json.loads(line), ensure_ascii=False, indent=2)
-                fh.write(("," if i else "") + "\n" + textwrap.indent(text, "    "))
-            fh.write("\n  ]" + after + "\n")
+        fh.write(before + '"resources": [')
+        for i, line in enumerate(self._spool):
+            text = json.dumps(json.loads(line), ensure_ascii=False, indent=2)
+            fh.write(("," if i else "") + "\n" + textwrap.indent(text, "    "))
+        fh.write("\n  ]" + after + "\n")
         self.close()
 
     def close(self) -> None:
         self._spool.close()
-
-
-def write_datapackage(path: Path, documents: Iterable[tuple[Report, str]],
-                      dialect: Dialect) -> None:
-    """``datapackage.json`` for the batch CSVs and each (report, folder) document's CSVs."""
-    writer = DataPackageWriter(dialect)
-    for report, folder in documents:
-        writer.add_document(report, folder)
-    writer.write(path)

@@ -22,9 +22,11 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.locate import SEVERITY_RU, CellKey, fallback_path, locate, place, worst
-from export.records import ru_number
-from schemas import Cell, Finding, Report, Row, Severity, Table
+from svodka.export.locate import SEVERITY_RU, fallback_path, worst
+from svodka.export.records import ru_number
+from svodka.schemas import Cell, Finding, Report, Row, Severity, Table
+from svodka.schemas.frames import finding_positions
+from svodka.schemas.limits import DEFAULT_MEGAPIXELS
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -104,7 +106,7 @@ class _TableView:
     table: Table
     prefix: str
     columns: list[_Column] = field(default_factory=list)
-    placed: dict[CellKey, _Placed] = field(default_factory=dict)
+    placed: dict[tuple[int, int], _Placed] = field(default_factory=dict)  # by row, cell index
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # anchor -> findings
 
 
@@ -123,9 +125,9 @@ def _view(table: Table, prefix: str) -> _TableView:
                 index[key] = len(view.columns)
                 view.columns.append(_Column(key, fallback_path(cell)))
     for ri, row in enumerate(table.rows):
-        for cell in row.cells:
-            place(view.placed, row, cell,
-                  _Placed(f"{prefix}-r{ri}-c{index[_column_key(cell)]}", row, cell))
+        for ci, cell in enumerate(row.cells):
+            view.placed[(ri, ci)] = _Placed(f"{prefix}-r{ri}-c{index[_column_key(cell)]}",
+                                            row, cell)
     return view
 
 
@@ -139,7 +141,7 @@ class _PageImages:
         self._path, self._password = path, password
         self._doc: Any = None
         self._failed = False
-        self._pages: dict[int, Image] = {}
+        self._pages: dict[int, tuple[Image, float]] = {}
         self.made = 0
 
     def _open(self) -> Any:
@@ -152,7 +154,9 @@ class _PageImages:
                 self._failed = True
         return self._doc
 
-    def _page(self, number: int) -> Image | None:
+    def _page(self, number: int) -> tuple[Image, float] | None:
+        """The page as an image and its scale (pixels per point), at most
+        ``DEFAULT_MEGAPIXELS`` large (a huge page is drawn smaller)."""
         if number in self._pages:
             return self._pages[number]
         doc = self._open()
@@ -163,26 +167,28 @@ class _PageImages:
             # pdfplumber measures from the media box; pdfium renders the crop box.
             mediabox = page.get_mediabox()
             page.set_cropbox(*mediabox)
-            image: Image = page.render(scale=RENDER_SCALE).to_pil().convert("RGB")
+            area = max(1.0, (mediabox[2] - mediabox[0]) * (mediabox[3] - mediabox[1]))
+            scale = min(RENDER_SCALE, (DEFAULT_MEGAPIXELS * 1e6 / area) ** 0.5)
+            image: Image = page.render(scale=scale).to_pil().convert("RGB")
         except Exception:
             return None
-        self._pages[number] = image
-        return image
+        self._pages[number] = image, scale
+        return image, scale
 
     def crop(self, row: Row, cell: Cell) -> str | None:
         """A PNG data URI: the row's band of the page with ``cell`` boxed in red."""
         if cell.page is None or cell.bbox is None or self.made >= MAX_CROPS:
             return None
-        image = self._page(cell.page)
-        if image is None:
+        rendered = self._page(cell.page)
+        if rendered is None:
             return None
+        image, s = rendered
         from PIL import ImageDraw
 
         same_page = [c.bbox for c in row.cells if c.page == cell.page and c.bbox is not None]
         top = min(b[1] for b in same_page)
         bottom = max(b[3] for b in same_page)
         margin = max(24.0, 1.5 * (bottom - top))
-        s = RENDER_SCALE
         box = (0, max(0, int((top - margin) * s)), image.width,
                min(image.height, int((bottom + margin) * s)))
         if box[3] <= box[1]:
@@ -320,6 +326,7 @@ def _report_html(report: Report, di: int, source: Path | None, password: str | N
     located: dict[int, _Placed] = {}
     loose: list[tuple[int, Finding]] = []
     per_table: dict[str, list[tuple[int, Finding]]] = {}
+    positions = finding_positions(report)
     for fi, f in enumerate(report.findings):
         finding_ids[id(f)] = f"d{di}-f{fi}"
         view = by_id.get(f.table or "")
@@ -327,7 +334,8 @@ def _report_html(report: Report, di: int, source: Path | None, password: str | N
             loose.append((fi, f))
             continue
         per_table.setdefault(view.prefix, []).append((fi, f))
-        placed = locate(view.placed, f)
+        ri, ci = positions[fi]
+        placed = view.placed.get((ri, ci)) if ri is not None and ci is not None else None
         if placed is not None:
             located[id(f)] = placed
             view.findings.setdefault(placed.anchor, []).append(f)

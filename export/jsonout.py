@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from export.atomic import write_text_atomic
-from schemas import Report
+from svodka.export.atomic import write_text_atomic
+from svodka.schemas import Report
 
 
 def report_to_json(report: Report) -> str:

@@ -1,82 +1,102 @@
-"""``cells.parquet``: the records of ``cells.csv`` with real types, for analysts.
+"""``cells.parquet``: the records of the batch's ``cells.csv`` with real types, for analysts.
 
-Columns are ``schemas.frames.CELL_COLUMNS`` plus ``sha256``.  ``value`` is
-decimal128(38, 6) — exact, never float (``export.records``); ``year`` and
-``page`` are int32; everything else is text.  Written atomically.
+Columns are ``export.records.BATCH_CELL_COLUMNS`` (with ``sha256`` and the row and cell
+keys).  ``value`` is decimal128(38, 6) — exact, never float (``export.records``); the
+indexes, ``year`` and ``page`` are int32; everything else is text.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from export.atomic import atomic_open
-from export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount
-from schemas import Report
-from schemas.frames import CELL_COLUMNS, cell_records
+from svodka.export.atomic import Staging
+from svodka.export.records import (
+    AMOUNT_COLUMNS,
+    AMOUNT_PRECISION,
+    AMOUNT_SCALE,
+    BATCH_CELL_COLUMNS,
+    INTEGER_COLUMNS,
+    amount,
+    cell_key,
+    row_key,
+)
+from svodka.schemas import Report
 
-PARQUET_COLUMNS = (*CELL_COLUMNS, "sha256")
+RowSink = Callable[[list[tuple[Any, ...]]], None]
 ROW_GROUP = 20_000  # cells per row group: ~20 MB of Python objects at most
 
 
-def cells_schema() -> Any:
+def batch_cells_schema() -> Any:
+    """The schema of ``cells.parquet`` (``export.records.BATCH_CELL_COLUMNS``)."""
     import pyarrow as pa
 
-    types = {"year": pa.int32(), "page": pa.int32(),
-             "value": pa.decimal128(AMOUNT_PRECISION, AMOUNT_SCALE)}
+    def field(name: str) -> Any:
+        if name in AMOUNT_COLUMNS:
+            return pa.field(name, pa.decimal128(AMOUNT_PRECISION, AMOUNT_SCALE))
+        return pa.field(name, pa.int32() if name in INTEGER_COLUMNS else pa.string())
+
     return pa.schema(
-        [pa.field(name, types.get(name, pa.string())) for name in PARQUET_COLUMNS],
+        [field(n) for n in BATCH_CELL_COLUMNS],
         metadata={b"svodka.value": b"exact decimal, 6 places; thousand_rub/rub/count/percent "
                                    b"per the unit column"},
     )
 
 
-def _add_columns(columns: dict[str, list[Any]], report: Report) -> None:
-    for rec in cell_records(report):
-        for name in CELL_COLUMNS:
-            value = rec[name]
-            columns[name].append(amount(value) if name == "value" else value)
-        columns["sha256"].append(report.document.sha256)
-
-
-def _empty_columns() -> dict[str, list[Any]]:
-    return {name: [] for name in PARQUET_COLUMNS}
-
-
 @contextlib.contextmanager
-def cells_parquet_appender(path: Path) -> Iterator[Callable[[Report], None]]:
-    """Add reports one at a time; their cells go out in row groups of about ``ROW_GROUP``
-    rows, so memory stays flat however many documents a batch holds.  The file replaces
-    ``path`` atomically when the block ends without an error."""
+def parquet_file_writer(path: Path, schema: Any, columns: Sequence[str]) -> Iterator[RowSink]:
+    """Write rows (tuples in ``columns`` order) to ``path`` in row groups of about
+    ``ROW_GROUP`` rows (a temporary file of ``export.atomic.Staging``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = cells_schema()
-    columns = _empty_columns()
-    with atomic_open(path, "wb") as fh:
-        writer = pq.ParquetWriter(fh, schema, compression="zstd")
+    pending: list[tuple[Any, ...]] = []
+    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
 
         def flush() -> None:
-            if columns["sha256"]:
-                writer.write_table(pa.Table.from_pydict(columns, schema=schema))
-            for values in columns.values():
-                values.clear()
+            if pending:
+                data = {name: [r[i] for r in pending] for i, name in enumerate(columns)}
+                writer.write_table(pa.Table.from_pydict(data, schema=schema))
+                pending.clear()
 
-        def add(report: Report) -> None:
-            _add_columns(columns, report)
-            if len(columns["sha256"]) >= ROW_GROUP:
+        def add(rows: list[tuple[Any, ...]]) -> None:
+            pending.extend(rows)
+            if len(pending) >= ROW_GROUP:
                 flush()
 
-        try:
-            yield add
-            flush()
-        finally:
-            writer.close()
+        yield add
+        flush()
+
+
+def report_cell_rows(report: Report) -> list[tuple[Any, ...]]:
+    """A report's cells as rows of ``BATCH_CELL_COLUMNS`` (what the store gives back)."""
+    doc = report.document
+    rows = []
+    for table in report.tables:
+        for ri, row in enumerate(table.rows):
+            for ci, cell in enumerate(row.cells):
+                rows.append((
+                    doc.path, doc.sha256, table.id, ri, ci, table.year, row.code, row.parent,
+                    row.label, " / ".join(cell.column),
+                    cell.measure.value if cell.measure else None,
+                    cell.source.value if cell.source else None, amount(cell.value),
+                    cell.status.value, cell.unit.value if cell.unit else None, cell.page,
+                    row_key(doc.sha256, table.id, ri), cell_key(doc.sha256, table.id, ri, ci),
+                ))  # fmt: skip
+    return rows
 
 
 def write_cells_parquet(reports: Iterable[Report], path: Path) -> None:
-    with cells_parquet_appender(path) as add:
-        for report in reports:
-            add(report)
+    """``cells.parquet`` of ``reports`` (in the batch's layout), written atomically."""
+    staging = Staging(path.parent)
+    try:
+        with parquet_file_writer(staging.path(path), batch_cells_schema(),
+                                 BATCH_CELL_COLUMNS) as add:
+            for report in reports:
+                add(report_cell_rows(report))
+        staging.commit()
+    except BaseException:
+        staging.discard()
+        raise

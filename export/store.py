@@ -1,17 +1,20 @@
-"""The store: every good document of a batch in a database, DuckDB or PostgreSQL.
+"""The store: every document of every batch in a database, DuckDB or PostgreSQL.
 
     open_store("out/svodka.duckdb")             # embedded DuckDB file (the default)
     open_store("postgresql://user@host/db")     # a PostgreSQL server
 
-Tables (one DDL for both engines, see ``TABLES``): ``documents`` (key sha256),
-``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index),
+It is the source of truth of a batch folder: the batch exports are written from it
+(``export.batch``).  Tables (one DDL for both engines, see ``ALL_TABLES``): ``documents``
+(key sha256), ``tables`` (sha256, table_id), ``rows`` (sha256, table_id, row_index),
 ``row_attributes`` (the rows' other text columns: sha256, table_id, row_index,
 attribute_index), ``cells`` (sha256, table_id, row_index, cell_index), ``findings``
-(sha256, finding_index).
+(sha256, finding_index; ``row_index`` / ``cell_index`` of the row and cell the finding
+names), ``failures`` (path: the files that could not be read, with code and reason).
 Amounts are NUMERIC(38, 6) (``export.records``), codes TEXT, ``imported_at`` a UTC
 TIMESTAMP.  There are no foreign keys: DuckDB cannot delete a referenced row
 and re-insert it in one transaction; ``replace_document`` keeps the tables
-consistent instead.
+consistent instead.  A store made by an earlier version gets the new nullable columns
+when it is opened.
 
 Re-importing a document deletes all its rows and inserts the new ones in one
 transaction, so the store holds every document exactly once.  DuckDB allows a
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,8 +33,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
-from export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount
-from schemas import Report
+from svodka.export.records import AMOUNT_PRECISION, AMOUNT_SCALE, amount, plain
+from svodka.schemas import Report
+from svodka.schemas.frames import finding_positions
 
 NUMERIC = f"NUMERIC({AMOUNT_PRECISION}, {AMOUNT_SCALE})"
 
@@ -107,11 +112,29 @@ FINDINGS = TableSpec("findings", (
     _c("severity", not_null=True), _c("rule", not_null=True), _c("table_id"), _c("code"),
     _c("measure"), _c("source"), _c("actual", NUMERIC), _c("expected", NUMERIC),
     _c("message", not_null=True), _c("page", "INTEGER"),
+    _c("row_index", "INTEGER"), _c("cell_index", "INTEGER"),
 ), key=("sha256", "finding_index"), indexes=(("rule",), ("severity",)))  # fmt: skip
 
+FAILURES = TableSpec("failures", (
+    _c("path", not_null=True), _c("sha256"), _c("code", not_null=True),
+    _c("message", not_null=True), _c("failed_at", "TIMESTAMP", True),
+), key=("path",))  # fmt: skip
+
 TABLES: tuple[TableSpec, ...] = (DOCUMENTS, TABLES_, ROWS, ROW_ATTRIBUTES, CELLS, FINDINGS)
+"""The tables of documents (``replace_documents`` writes them); ``FAILURES`` stands apart."""
+ALL_TABLES: tuple[TableSpec, ...] = (*TABLES, FAILURES)
 
 HEADER_SEPARATOR = " / "
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    """A file a batch could not read: its path, sha256 ("" when unreadable), code, reason."""
+
+    path: str
+    sha256: str
+    code: str
+    message: str
 
 
 class StoreError(Exception):
@@ -148,11 +171,12 @@ def report_records(report: Report, imported_at: dt.datetime) -> dict[str, list[t
                     amount(cell.value), cell.status.value,
                     cell.unit.value if cell.unit else None, cell.footnote, cell.raw, cell.page,
                 ))  # fmt: skip
-    for fi, f in enumerate(report.findings):
+    positions = finding_positions(report)
+    for fi, (f, (f_row, f_cell)) in enumerate(zip(report.findings, positions, strict=True)):
         out["findings"].append((
             sha, fi, f.severity.value, f.rule, f.table, f.code,
             f.measure.value if f.measure else None, f.source.value if f.source else None,
-            amount(f.actual), amount(f.expected), f.message, f.page,
+            amount(f.actual), amount(f.expected), f.message, f.page, f_row, f_cell,
         ))  # fmt: skip
     return out
 
@@ -161,6 +185,8 @@ class _Backend(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
     def insert(self, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None: ...
+    def stream(self, sql: str, params: Sequence[Any],
+               size: int) -> Iterator[list[tuple[Any, ...]]]: ...
     def transaction(self) -> contextlib.AbstractContextManager[None]: ...
     def close(self) -> None: ...
 
@@ -183,6 +209,12 @@ class _DuckDB:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.con.execute(sql, list(params)).fetchall()]
+
+    def stream(self, sql: str, params: Sequence[Any],
+               size: int) -> Iterator[list[tuple[Any, ...]]]:
+        result = self.con.execute(sql, list(params))
+        while chunk := result.fetchmany(size):
+            yield [tuple(r) for r in chunk]
 
     def insert(self, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -246,6 +278,14 @@ class _Postgres:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.con.execute(self._sql(sql), list(params)).fetchall()]
 
+    def stream(self, sql: str, params: Sequence[Any],
+               size: int) -> Iterator[list[tuple[Any, ...]]]:
+        # a server-side cursor (it lives in a transaction): the client holds one chunk
+        with self.con.transaction(), self.con.cursor(name="svodka_stream") as cur:
+            cur.execute(self._sql(sql), list(params))
+            while chunk := cur.fetchmany(size):
+                yield [tuple(r) for r in chunk]
+
     def insert(self, spec: TableSpec, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
@@ -263,6 +303,10 @@ class _Postgres:
         self.con.close()
 
 
+def _header_path(header: str) -> list[str]:
+    return header.split(HEADER_SEPARATOR) if header else []
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
@@ -275,10 +319,19 @@ class Store:
         self.engine = engine  # duckdb | postgresql
 
     def create_schema(self) -> None:
+        """Create the missing tables and indexes, and add the (nullable) columns a store
+        made by an earlier version lacks."""
         with self._db.transaction():
-            for spec in TABLES:
+            for spec in ALL_TABLES:
                 for statement in spec.ddl():
                     self._db.execute(statement)
+            have = set(self._db.query(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema()"))
+            for spec in ALL_TABLES:
+                for c in spec.columns:
+                    if (spec.name, c.name) not in have and not c.not_null:
+                        self._db.execute(f"ALTER TABLE {spec.name} ADD COLUMN {c.name} {c.sql}")
 
     def replace_document(self, report: Report, imported_at: dt.datetime | None = None) -> None:
         """Delete every row of the document (by sha256) and insert the report, atomically."""
@@ -299,17 +352,108 @@ class Store:
                 records[name] += rows
         shas = [r.document.sha256 for r in reports]
         marks = ", ".join("?" * len(shas))
+        paths = sorted({r.document.path for r in reports})
         try:
             with self._db.transaction():
                 for spec in reversed(TABLES):
                     self._db.execute(f"DELETE FROM {spec.name} WHERE sha256 IN ({marks})", shas)
                 for spec in TABLES:
                     self._db.insert(spec, records[spec.name])
+                self._db.execute(  # a file read now is no longer a failure
+                    f"DELETE FROM failures WHERE path IN ({', '.join('?' * len(paths))})", paths)
         except Exception as exc:
-            paths = ", ".join(r.document.path for r in reports[:3])
+            names = ", ".join(r.document.path for r in reports[:3])
             more = f" и ещё {len(reports) - 3}" if len(reports) > 3 else ""
-            raise StoreError(f"не записать {paths}{more} в базу ({self.engine}): "
+            raise StoreError(f"не записать {names}{more} в базу ({self.engine}): "
                              f"{exc}") from exc
+
+    def record_failures(self, failures: Sequence[FailedFile],
+                        failed_at: dt.datetime | None = None) -> None:
+        """Record files that could not be read (one row per path, the latest failure), in
+        one transaction.  A document read earlier from the same path stays stored."""
+        if not failures:
+            return
+        when = failed_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        latest = {f.path: f for f in failures}
+        rows = [(f.path, f.sha256 or None, f.code, f.message, when) for f in latest.values()]
+        marks = ", ".join("?" * len(latest))
+        try:
+            with self._db.transaction():
+                self._db.execute(f"DELETE FROM failures WHERE path IN ({marks})", list(latest))
+                self._db.insert(FAILURES, rows)
+        except Exception as exc:
+            raise StoreError(f"не записать сведения о непрочитанных файлах в базу "
+                             f"({self.engine}): {exc}") from exc
+
+    def state(self) -> str:
+        """A digest of what the store holds (documents as imported, failures): equal digests,
+        equal exports."""
+        digest = hashlib.sha256()
+        for row in self._db.query("SELECT sha256, imported_at FROM documents ORDER BY sha256"):
+            digest.update(repr(row).encode())
+        for row in self._db.query("SELECT path, sha256, code, message FROM failures"
+                                  " ORDER BY path"):
+            digest.update(repr(row).encode())
+        return digest.hexdigest()
+
+    def stream(self, sql: str, params: Sequence[Any] = (),
+               size: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a read query in chunks of ``size`` (never all at once)."""
+        return self._db.stream(sql, params, size)
+
+    def reports(self) -> Iterator[Report]:
+        """Every stored document as a contract ``Report`` (path order), one at a time.
+        What the store does not keep (boxes, OCR confidences) is absent."""
+        docs = self._db.query(
+            "SELECT sha256, path, format, pages, organization, region, status, schema_version"
+            " FROM documents ORDER BY path, sha256")
+        for doc in docs:
+            yield self._report(doc)
+
+    def _report(self, doc: tuple[Any, ...]) -> Report:
+        sha = doc[0]
+        q = self._db.query
+        tables = q("SELECT table_id, kind, title, year, pages, engine, quality FROM tables"
+                   " WHERE sha256 = ? ORDER BY ordinal", [sha])
+        rows = q("SELECT table_id, row_index, code, label, parent, is_total FROM rows"
+                 " WHERE sha256 = ? ORDER BY table_id, row_index", [sha])
+        attrs = q("SELECT table_id, row_index, header, text, page FROM row_attributes"
+                  " WHERE sha256 = ? ORDER BY table_id, row_index, attribute_index", [sha])
+        cells = q("SELECT table_id, row_index, header, measure, source, value, status, unit,"
+                  " footnote, raw, page FROM cells WHERE sha256 = ?"
+                  " ORDER BY table_id, row_index, cell_index", [sha])
+        findings = q("SELECT severity, rule, table_id, code, measure, source, actual, expected,"
+                     " message, page, row_index, cell_index FROM findings WHERE sha256 = ?"
+                     " ORDER BY finding_index", [sha])
+        by_row: dict[tuple[str, int], dict[str, Any]] = {}
+        for tid, ri, code, label, parent, is_total in rows:
+            by_row[(tid, ri)] = {"code": code, "label": label, "parent": parent,
+                                 "is_total": bool(is_total), "cells": [], "attributes": []}
+        for tid, ri, header, text, page in attrs:
+            by_row[(tid, ri)]["attributes"].append(
+                {"column": _header_path(header), "text": text, "page": page})
+        for tid, ri, header, *rest in cells:
+            measure, source, value, status, unit, footnote, raw, page = rest
+            by_row[(tid, ri)]["cells"].append({
+                "column": _header_path(header), "measure": measure, "source": source,
+                "value": plain(value), "status": status, "unit": unit,
+                "footnote": footnote, "raw": raw, "page": page})  # fmt: skip
+        data = {
+            "schema_version": doc[7], "status": doc[6],
+            "document": dict(zip(("sha256", "path", "format", "pages", "organization",
+                                  "region"), doc[:6], strict=True)),
+            "tables": [{"id": tid, "kind": kind, "title": title, "year": year,
+                        "pages": [int(p) for p in (pages or "").split(",") if p],
+                        "engine": engine, "quality": quality,
+                        "rows": [r for (t, _), r in sorted(by_row.items()) if t == tid]}
+                       for tid, kind, title, year, pages, engine, quality in tables],
+            "findings": [dict(zip(("severity", "rule", "table", "code", "measure", "source"),
+                                  f[:6], strict=True))
+                         | {"actual": plain(f[6]), "expected": plain(f[7]),
+                            "message": f[8], "page": f[9], "row_index": f[10],
+                            "cell_index": f[11]} for f in findings],
+        }
+        return Report.model_validate(data)
 
     def has_document(self, sha256: str) -> bool:
         return bool(self._db.query("SELECT 1 FROM documents WHERE sha256 = ?", [sha256]))

@@ -34,21 +34,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from export.atomic import atomic_open
-from export.csvout import FORMULA_START
-from export.locate import (
-    MEASURE_RU,
-    SEVERITY_RU,
-    SOURCE_RU,
-    CellKey,
-    fallback_path,
-    locate,
-    place,
-    worst,
-)
-from export.records import ru_number
-from schemas import Cell, Finding, Report, Severity, Table
-from schemas.frames import path_title, text_columns
+from svodka.export.atomic import atomic_open
+from svodka.export.csvout import FORMULA_START
+from svodka.export.locate import MEASURE_RU, SEVERITY_RU, SOURCE_RU, fallback_path, worst
+from svodka.export.records import ru_number
+from svodka.schemas import Cell, Finding, Report, Severity, Table
+from svodka.schemas.frames import finding_positions, path_title, text_columns
 
 FINDINGS_SHEET = "Находки"
 _CORE_PROPS = "docProps/core.xml"
@@ -77,7 +68,7 @@ class _Sheet:
     table: Table
     texts: list[tuple[str, ...]]  # the text columns beside the label (row attributes)
     titles: list[str]  # the value columns
-    cells: dict[CellKey, Coordinate]
+    cells: dict[tuple[int, int], Coordinate]  # (row index, cell index) -> where it stands
     marked: dict[Coordinate, list[Finding]] = field(default_factory=dict)
 
 
@@ -130,11 +121,11 @@ def _layout(name: str, table: Table) -> _Sheet:
         for c in row.cells:
             if (t := _column_title(c)) not in titles:
                 titles.append(t)
-    cells: dict[CellKey, Coordinate] = {}
+    cells: dict[tuple[int, int], Coordinate] = {}
     first = 3 + len(texts)
     for i, row in enumerate(table.rows):
-        for c in row.cells:
-            place(cells, row, c, (HEADER_ROW + 1 + i, first + titles.index(_column_title(c))))
+        for j, c in enumerate(row.cells):
+            cells[(i, j)] = (HEADER_ROW + 1 + i, first + titles.index(_column_title(c)))
     return _Sheet(name, table, texts, titles, cells)
 
 
@@ -228,9 +219,10 @@ class WorkbookWriter:
         for sheet in sheets:
             by_id.setdefault(sheet.table.id, sheet)
         located: list[tuple[Finding, _Sheet | None, Coordinate | None]] = []
-        for f in report.findings:
+        for f, (ri, ci) in zip(report.findings, finding_positions(report), strict=True):
             target = by_id.get(f.table or "")
-            where = locate(target.cells, f) if target else None
+            where = target.cells.get((ri, ci)) if target and ri is not None and ci is not None \
+                else None
             if target and where:
                 target.marked.setdefault(where, []).append(f)
             located.append((f, target, where))
@@ -270,12 +262,22 @@ class WorkbookWriter:
                 with contextlib.suppress(OSError, ValueError):
                     writer.cleanup()
 
+    def save_as(self, path: Path) -> None:
+        """Write the workbook into ``path`` itself (a temporary file of
+        ``export.atomic.Staging``), with stable bytes: equal content, equal file."""
+        last = get_column_letter(len(FINDING_HEADER))
+        self.findings.auto_filter.ref = f"A1:{last}{self.finding_rows}"
+        with tempfile.TemporaryDirectory(prefix=".xlsx-", suffix=".tmp", dir=path.parent) as tmp:
+            raw = Path(tmp) / "raw.xlsx"
+            self.wb.save(raw)
+            _stable_zip(raw, path)
+
     def save(self, path: Path) -> None:
         """Write the workbook atomically; an unchanged workbook is left as it is (same
         bytes).  The writer cannot be used afterwards."""
         last = get_column_letter(len(FINDING_HEADER))
         self.findings.auto_filter.ref = f"A1:{last}{self.finding_rows}"
-        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        with tempfile.TemporaryDirectory(prefix=".xlsx-", suffix=".tmp", dir=path.parent) as tmp:
             raw, stable = Path(tmp) / "raw.xlsx", Path(tmp) / "stable.xlsx"
             self.wb.save(raw)
             _stable_zip(raw, stable)

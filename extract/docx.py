@@ -27,9 +27,9 @@ from docx import Document
 from docx.enum.section import WD_SECTION_START
 from lxml import etree
 
-from extract.common import sha256_of
-from extract.office import Placed, build_rows, load_checked, text_lines, to_text_lines
-from schemas.grid import Grid, RawDocument, TextLine
+from svodka.extract.common import sha256_of
+from svodka.extract.office import Placed, build_rows, load_checked, text_lines, to_text_lines
+from svodka.schemas.grid import Grid, RawDocument, TextLine
 
 ENGINE = "docx"
 CONTEXT_PARAGRAPHS = 3

@@ -43,21 +43,21 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from extract.ocr_image import (
+from svodka.extract.ocr_image import (
     CellBox,
     Gray,
     PageImage,
     TableBox,
     prepare_page,
 )
-from extract.ocr_tess import (
+from svodka.extract.ocr_tess import (
     NUMBER_CHARS,
     NUMBER_LANG,
     OcrText,
     ocr_crops,
     tesseract_available,
 )
-from extract.ocr_words import (
+from svodka.extract.ocr_words import (
     LevelledPage,
     OcrWord,
     cell_sides,
@@ -69,10 +69,10 @@ from extract.ocr_words import (
     rule_lines,
     words_to_glyphs,
 )
-from extract.pdf import attach_context, glyphs_to_grids
-from extract.pdf_table import Block, blocks_to_grid, drop_empty_lines, grid_quality, grid_score
-from extract.pdf_text import Line, is_number_shaped
-from schemas.grid import BBox, Grid, GridCell, Problem, TextLine
+from svodka.extract.pdf import attach_context, glyphs_to_grids
+from svodka.extract.pdf_table import Block, blocks_to_grid, drop_empty_lines, grid_quality, grid_score
+from svodka.extract.pdf_text import Line, is_number_shaped
+from svodka.schemas.grid import BBox, Grid, GridCell, Problem, TextLine
 
 DPI = 300
 INSET = 7
@@ -117,9 +117,11 @@ def ocr_available() -> bool:
     return tesseract_available()
 
 
-def render_page(page: Any) -> tuple[Image.Image, float]:
-    """A pdfplumber page as an image at ``DPI``, and its scale in pixels per point."""
-    return page.to_image(resolution=DPI).original, DPI / 72
+def render_page(page: Any, scale: float | None = None) -> tuple[Image.Image, float]:
+    """A pdfplumber page as an image at ``scale`` pixels per point (default ``DPI``; the
+    caller lowers it for a huge page, ``extract.pdf_limits.render_scale``), and the scale."""
+    scale = scale or DPI / 72
+    return page.to_image(resolution=scale * 72).original, scale
 
 
 def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:

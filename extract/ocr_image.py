@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from extract.pdf_table import cluster_positions
+from svodka.extract.pdf_table import cluster_positions
 
 Gray = NDArray[np.uint8]
 

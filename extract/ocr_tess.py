@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from extract.ocr_image import Gray
+from svodka.extract.ocr_image import Gray
 
 TEXT_LANG = "rus"
 NUMBER_LANG = "rus"

@@ -36,9 +36,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from extract.ocr_image import Gray, _boxes, line_masks, remove_specks
-from extract.ocr_tess import TEXT_LANG, Word, run_tesseract
-from extract.pdf_text import Glyph
+from svodka.extract.ocr_image import Gray, _boxes, line_masks, remove_specks
+from svodka.extract.ocr_tess import TEXT_LANG, Word, run_tesseract
+from svodka.extract.pdf_text import Glyph
 
 BG_SHRINK = 4
 """The background is estimated on a copy this many times smaller (a median filter)."""

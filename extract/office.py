@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 from xml.etree import ElementTree
 
-from schemas.errors import SvodkaError
-from schemas.grid import BBox, GridCell, TextLine
+from svodka.schemas.errors import SvodkaError
+from svodka.schemas.grid import BBox, GridCell, TextLine
 
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
 """Sum of the members' declared uncompressed sizes above which a package is a bomb."""

@@ -5,11 +5,14 @@ The flow, top to bottom::
     pdf_to_raw
       check_pdf_header        not a PDF → E_NOT_PDF
       open_pdf                password → E_ENCRYPTED; broken xref → pikepdf repair
-                              (I_REPAIRED) → E_BROKEN_PDF
+                              (I_REPAIRED) → E_BROKEN_PDF; too many pages, streams that
+                              inflate past the limit → E_LIMIT (pdf_limits)
       for each page (closed as soon as it is read):
-        page_to_glyphs        characters with positions; none → the page is a scan:
-                              OCR (extract.ocr) when Tesseract is installed, else
-                              E_NO_TEXT_LAYER
+        page_to_glyphs        characters with positions; none → the page is blank (no
+                              images, paths or shadings either: I_BLANK_PAGES counts them)
+                              or a scan: OCR (extract.ocr) when Tesseract is installed, else
+                              E_NO_TEXT_LAYER; rendered within the pixel limit
+                              (W_RENDER_LIMIT), not at all when its images are too big
         page_to_ruled_grids   tables drawn with rules or cell rectangles   (pdf_ruled)
         glyphs_to_lines       the remaining text as lines of segments      (pdf_text)
         lines_to_word_grids   whitespace-separated tables in that text     (pdf_words)
@@ -46,14 +49,23 @@ from typing import Any
 import pdfplumber
 import pikepdf
 
-from extract.common import sha256_of
-from extract.pdf_camelot import camelot_fallback, needs_fallback
-from extract.pdf_pdfium import Rules, close_document, page_glyphs, page_rules
-from extract.pdf_ruled import page_to_ruled_grids
-from extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
-from extract.pdf_words import lines_to_word_grids
-from schemas.errors import SvodkaError
-from schemas.grid import Grid, Problem, RawDocument, TextLine
+from svodka.extract.common import sha256_of
+from svodka.extract.pdf_camelot import camelot_fallback, needs_fallback
+from svodka.extract.pdf_limits import (
+    check_inflated,
+    check_pages,
+    image_problem,
+    page_paint,
+    render_scale,
+    scaled_problem,
+)
+from svodka.extract.pdf_pdfium import Rules, close_document, page_glyphs, page_rules
+from svodka.extract.pdf_ruled import page_to_ruled_grids
+from svodka.extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
+from svodka.extract.pdf_words import lines_to_word_grids
+from svodka.schemas.errors import SvodkaError
+from svodka.schemas.grid import Grid, Problem, RawDocument, TextLine
+from svodka.schemas.limits import Limits
 
 OCR_AHEAD = 2  # scanned pages OCR'd at once (each also runs Tesseract on 2 cores)
 
@@ -64,23 +76,41 @@ class PageResult:
     lines: list[TextLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     has_text: bool = True
+    blank: bool = False
 
 
-def pdf_to_raw(path: Path, *, password: str | None = None) -> RawDocument:
-    """Read a PDF into physical grids and loose text lines."""
+def pdf_to_raw(
+    path: Path, *, password: str | None = None, limits: Limits | None = None
+) -> RawDocument:
+    """Read a PDF into physical grids and loose text lines, within ``limits`` (default
+    ``Limits()``; its time and memory are the caller's to enforce)."""
+    limits = limits or Limits()
     check_pdf_header(path)
     doc = RawDocument(path=str(path), sha256=sha256_of(path), format="pdf", pages=0)
-    with open_pdf(path, password) as (pdf, problems):
+    with open_pdf(path, password, limits) as (pdf, problems):
         doc.problems += problems
         doc.pages = len(pdf.pages)
-        results = pages_to_results(pdf, doc.pages)
+        check_pages(str(path), doc.pages, limits)
+        results = pages_to_results(pdf, doc.pages, limits)
     for r in results:
         doc.grids += r.grids
         doc.lines += r.lines
         doc.problems += r.problems
-    if results and not any(r.has_text for r in results):
+    doc.problems += _blank_pages(results)
+    read = [r for r in results if not r.blank]
+    if read and not any(r.has_text for r in read):
         doc.format = "image-pdf"
     return doc
+
+
+def _blank_pages(results: Sequence[PageResult]) -> list[Problem]:
+    blank = [i + 1 for i, r in enumerate(results) if r.blank]
+    if not blank:
+        return []
+    first = ", ".join(map(str, blank[:10])) + (", …" if len(blank) > 10 else "")
+    message = (f"пустых страниц (без текста, изображений и графики): {len(blank)} из "
+               f"{len(results)} (стр. {first}); они не распознавались")
+    return [Problem(code="I_BLANK_PAGES", message=message, page=blank[0])]
 
 
 def check_pdf_header(path: Path) -> None:
@@ -93,11 +123,14 @@ def check_pdf_header(path: Path) -> None:
 
 
 @contextmanager
-def open_pdf(path: Path, password: str | None) -> Iterator[tuple[Any, list[Problem]]]:
-    """Open with pdfplumber; on a structural error repair with pikepdf in memory."""
+def open_pdf(
+    path: Path, password: str | None, limits: Limits | None = None
+) -> Iterator[tuple[Any, list[Problem]]]:
+    """Open with pdfplumber; on a structural error repair with pikepdf in memory.  The page
+    count and the inflated stream sizes are checked against ``limits`` first."""
     problems: list[Problem] = []
     try:
-        damage = qpdf_damage(path, password)
+        damage = qpdf_damage(path, password, limits)
         if damage is not None:  # pdfminer may read such a file quietly, and wrongly
             raise DamagedPdf(damage)
         pdf = _open_plumber(path, password)
@@ -119,17 +152,32 @@ class DamagedPdf(Exception):
     """qpdf had to reconstruct the file's structure (cross-reference table, objects)."""
 
 
-def qpdf_damage(path: Path, password: str | None) -> str | None:
-    """qpdf's warning when the file's structure is damaged, else None (also when unsure)."""
+def qpdf_damage(path: Path, password: str | None, limits: Limits | None = None) -> str | None:
+    """qpdf's warning when the file's structure is damaged, else None (also when unsure).
+    With ``limits``, the same qpdf session checks the page count and the inflated stream
+    sizes (E_LIMIT)."""
     try:
         with pikepdf.open(path, password=password or "") as pdf:
             warnings = [w.replace(f"{path}", "").lstrip(": ") for w in pdf.get_warnings()]
-    except MemoryError:
+            if limits is not None:
+                _check_limits(pdf, path, limits)
+    except (SvodkaError, MemoryError):
         raise
     except Exception:  # noqa: BLE001 - pdfplumber and the repair path decide then
         return None
     specific = [w for w in warnings if w != "file is damaged"]
     return next(iter(specific or warnings), None)
+
+
+def _check_limits(pdf: pikepdf.Pdf, path: Path, limits: Limits) -> None:
+    """Pages and inflated bytes (E_LIMIT); a file qpdf cannot walk is left to the readers."""
+    try:
+        check_pages(str(path), len(pdf.pages), limits)
+        check_inflated(pdf, str(path), limits)
+    except (SvodkaError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001, S110 - pdfplumber and the repair path decide then
+        pass
 
 
 def _open_plumber(source: Path | io.BytesIO, password: str | None) -> Any:
@@ -180,6 +228,11 @@ def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
     return False
 
 
+def _opencv_out_of_memory(exc: BaseException) -> bool:
+    """OpenCV's own out-of-memory error (``cv2.error``, code StsNoMem = -4)."""
+    return type(exc).__module__ == "cv2" and getattr(exc, "code", None) == -4
+
+
 def _wraps(exc: BaseException) -> bool:
     return bool(exc.args) and isinstance(exc.args[0], BaseException)
 
@@ -189,34 +242,38 @@ def _password_reason(password: str | None) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    if isinstance(exc, DamagedPdf):
-        return f"qpdf: {exc}"[:200]
-    return f"{type(exc).__name__}: {exc}"[:200]
+    """The exception in one line (messages are one line each)."""
+    text = f"qpdf: {exc}" if isinstance(exc, DamagedPdf) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:200]
 
 
-def pages_to_results(pdf: Any, n_pages: int) -> list[PageResult]:
+def pages_to_results(pdf: Any, n_pages: int, limits: Limits | None = None) -> list[PageResult]:
     """Every page, in order.  A scanned page is rendered here and OCR'd in a background
     thread while the next pages are read (at most ``OCR_AHEAD`` pages in flight, so at
     most that many page images are held): one page's image preparation and layout work
     overlaps another's Tesseract runs."""
     results: list[PageResult | Future[PageResult]] = []
+    busy: list[Future[PageResult]] = []
     with ThreadPoolExecutor(max_workers=OCR_AHEAD) as pool:
         for index in range(n_pages):
-            results.append(page_to_result(pdf, index, pool))
-            busy = [r for r in results if isinstance(r, Future) and not r.done()]
+            result = page_to_result(pdf, index, pool, limits)
+            results.append(result)
+            if isinstance(result, Future):
+                busy = [f for f in (*busy, result) if not f.done()]  # the few in flight only
             if len(busy) >= OCR_AHEAD:
                 wait(busy, return_when=FIRST_COMPLETED)
+                busy = [f for f in busy if not f.done()]
         return [r.result() if isinstance(r, Future) else r for r in results]
 
 
-def page_to_result(pdf: Any, index: int,
-                   pool: ThreadPoolExecutor | None = None) -> PageResult | Future[PageResult]:
+def page_to_result(pdf: Any, index: int, pool: ThreadPoolExecutor | None = None,
+                   limits: Limits | None = None) -> PageResult | Future[PageResult]:
     """Read one page and close it, so memory stays flat on long documents; a scanned page
     with ``pool`` gives the future of its OCR."""
     page = pdf.pages[index]
     page_no = index + 1
     try:
-        return _read_page(page, page_no, pool)
+        return _read_page(page, page_no, pool, limits or Limits())
     except MemoryError:
         raise  # past the worker's memory limit: the whole file fails (E_MEMORY)
     except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
@@ -226,17 +283,17 @@ def page_to_result(pdf: Any, index: int,
 
 
 def _unreadable_page(exc: Exception, page_no: int) -> PageResult:
-    if _caused_by(exc, MemoryError):  # pdfplumber wraps it in PdfminerException
+    if _caused_by(exc, MemoryError) or _opencv_out_of_memory(exc):  # pdfplumber wraps it
         raise MemoryError(_why(exc)) from exc
     message = f"страница не прочитана: {_why(exc)}"
     return PageResult(problems=[Problem(code="E_PAGE_UNREADABLE", message=message, page=page_no)])
 
 
-def _read_page(page: Any, page_no: int,
-               pool: ThreadPoolExecutor | None = None) -> PageResult | Future[PageResult]:
+def _read_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
+               limits: Limits) -> PageResult | Future[PageResult]:
     glyphs = page_to_glyphs(page)
     if not any(g.text.strip() for g in glyphs):
-        return _read_image_page(page, page_no, pool)
+        return _read_image_page(page, page_no, pool, limits)
     size = (float(page.width), float(page.height))
     rules = page_rules(page)
     grids, lines, free = glyphs_to_grids(page_no, rules, size, glyphs)
@@ -263,11 +320,15 @@ def glyphs_to_grids(
     return grids, lines, free
 
 
-def _read_image_page(page: Any, page_no: int,
-                     pool: ThreadPoolExecutor | None) -> PageResult | Future[PageResult]:
-    """A page without a text layer: OCR it when Tesseract is installed (``extract.ocr``)."""
-    from extract.ocr import ocr_available, render_page
+def _read_image_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
+                     limits: Limits) -> PageResult | Future[PageResult]:
+    """A page without a text layer: blank (nothing painted), or OCR it when Tesseract is
+    installed (``extract.ocr``), rendered within the pixel limit."""
+    from svodka.extract.ocr import DPI, ocr_available, render_page
 
+    paint = page_paint(page)
+    if paint.blank:
+        return PageResult(has_text=False, blank=True)
     if not ocr_available():
         message = (
             f"на странице {page_no} нет текстового слоя (скан), а распознавание недоступно: "
@@ -275,14 +336,20 @@ def _read_image_page(page: Any, page_no: int,
         )
         problem = Problem(code="E_NO_TEXT_LAYER", message=message, page=page_no)
         return PageResult(problems=[problem], has_text=False)
-    image, scale = render_page(page)  # pdfium/pdfplumber stay on this thread
+    refused = image_problem(paint, page_no, limits)
+    if refused is not None:
+        return PageResult(problems=[refused], has_text=False)
+    size, wanted = (float(page.width), float(page.height)), DPI / 72
+    image, scale = render_page(page, render_scale(*size, wanted, limits))  # on this thread
+    notes = [scaled_problem(*size, scale, wanted, page_no, limits)] if scale < wanted else []
     if pool is None:
-        return _ocr_result(image, page_no, scale)
-    return pool.submit(_ocr_result, image, page_no, scale)
+        return _ocr_result(image, page_no, scale, notes)
+    return pool.submit(_ocr_result, image, page_no, scale, notes)
 
 
-def _ocr_result(image: Any, page_no: int, scale: float) -> PageResult:
-    from extract.ocr import ocr_image_page
+def _ocr_result(image: Any, page_no: int, scale: float,
+                notes: Sequence[Problem] = ()) -> PageResult:
+    from svodka.extract.ocr import ocr_image_page
 
     try:
         ocr = ocr_image_page(image, page_no, scale)
@@ -298,7 +365,8 @@ def _ocr_result(image: Any, page_no: int, scale: float) -> PageResult:
         page=page_no,
     )
     return PageResult(
-        grids=ocr.grids, lines=ocr.lines, problems=[note, *ocr.problems], has_text=False
+        grids=ocr.grids, lines=ocr.lines, problems=[note, *notes, *ocr.problems],
+        has_text=False,
     )
 
 

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from extract.pdf_table import Block, blocks_to_grid, drop_empty_lines, grid_score
-from extract.pdf_text import Line, is_number_shaped
-from schemas.grid import BBox, Grid, Problem
+from svodka.extract.pdf_table import Block, blocks_to_grid, drop_empty_lines, grid_score
+from svodka.extract.pdf_text import Line, is_number_shaped
+from svodka.schemas.grid import BBox, Grid, Problem
 
 FALLBACK_BELOW = 0.6
 """An own grid scoring below this is read again by camelot (the corpus minimum is 0.71)."""

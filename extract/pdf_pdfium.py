@@ -10,6 +10,9 @@ cannot tell the sources apart.
 
     page_glyphs(page)             glyphs (pdfium), or None → ``chars_to_glyphs``
     page_rules(page)              the page's lines and rects (pdfium when the glyphs were)
+    page_paint(page)              what a page without visible glyphs paints: images (and
+                                  their decoded size), painted paths, shadings; None
+                                  when pdfium cannot open the file
     page_glyphs_and_rules(page)   pdfplumber page → (glyphs, lines, rects), or
                                   None when pdfium cannot stand in exactly
                                   (rotated page, offset media box, rotated or
@@ -35,7 +38,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.fontmetrics import FONT_METRICS
 
-from extract.pdf_text import BLANKS, Glyph
+from svodka.extract.pdf_text import BLANKS, Glyph
 
 Rules = list[dict[str, Any]]
 Matrix = tuple[float, float, float, float, float, float]
@@ -95,6 +98,65 @@ def page_glyphs_and_rules(page: Any) -> tuple[list[Glyph], Rules, Rules] | None:
         return glyphs, lines, rects
     finally:
         ppage.close()
+
+
+@dataclass
+class Paint:
+    """What a page paints besides text."""
+
+    images: int = 0
+    image_bytes: int = 0
+    """Bytes its images decode to (width × height × 4)."""
+    largest: tuple[int, int] = (0, 0)
+    """Pixel size of its largest image."""
+    paths: int = 0
+    shadings: int = 0
+
+    @property
+    def blank(self) -> bool:
+        return not (self.images or self.paths or self.shadings)
+
+
+def page_paint(page: Any) -> Paint | None:
+    """Images, painted paths and shadings of a pdfplumber page, forms included (pdfium)."""
+    doc = _document(page.pdf)
+    if doc is None:
+        return None
+    ppage = doc.pdfium[page.page_number - 1]
+    try:
+        paint = Paint()
+        count = pdfium_c.FPDFPage_CountObjects(ppage.raw)
+        _add_paint([pdfium_c.FPDFPage_GetObject(ppage.raw, i) for i in range(count)], paint)
+        return paint
+    finally:
+        ppage.close()
+
+
+def _add_paint(objs: list[Any], paint: Paint) -> None:
+    for obj in objs:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            _add_image(obj, paint)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            fill, stroke = ctypes.c_int(), ctypes.c_int()
+            pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
+            paint.paths += bool(fill.value or stroke.value)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_SHADING:
+            paint.shadings += 1
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            n = pdfium_c.FPDFFormObj_CountObjects(obj)
+            _add_paint([pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(n)], paint)
+
+
+def _add_image(obj: Any, paint: Paint) -> None:
+    """Counted from the image's size alone (nothing is decoded), at four bytes a pixel:
+    what pdfium's bitmap of a colour image takes."""
+    width, height = ctypes.c_uint(), ctypes.c_uint()
+    pdfium_c.FPDFImageObj_GetImagePixelSize(obj, width, height)
+    size = (int(width.value), int(height.value))
+    paint.images += 1
+    paint.image_bytes += size[0] * size[1] * 4
+    paint.largest = max(paint.largest, size, key=lambda s: s[0] * s[1])
 
 
 def close_document(pdf: Any) -> None:

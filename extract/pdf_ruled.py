@@ -20,17 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from extract.pdf_table import (
+from svodka.extract.pdf_table import (
     Block,
     blocks_to_grid,
     cluster_positions,
     column_of,
     drop_empty_lines,
     lines_to_logical_rows,
+    merge_wrapped,
     row_glyphs_by_column,
 )
-from extract.pdf_text import Glyph, glyphs_to_cell_text, glyphs_to_lines, is_number_shaped
-from schemas.grid import BBox, Grid
+from svodka.extract.pdf_text import Glyph, glyphs_to_cell_text, glyphs_to_lines, is_number_shaped
+from svodka.schemas.grid import BBox, Grid
 
 SNAP = 3.0
 """Points: segment ends and positions closer than this are the same rule."""
@@ -253,7 +254,7 @@ def _block(
     return Block(
         row=r0,
         col=c0,
-        text=glyphs_to_cell_text(glyphs),
+        text=glyphs_to_cell_text(glyphs, xs[c1 + 1] - xs[c0]),
         bbox=(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]),
         rowspan=r1 - r0 + 1,
         colspan=c1 - c0 + 1,
@@ -301,7 +302,8 @@ def _band_groups(
         return []
     x0, top, x1, bottom = band[0].bbox[0], band[0].bbox[1], band[-1].bbox[2], band[0].bbox[3]
     inside = glyphs.within(x0, x1, top, bottom)
-    groups = lines_to_logical_rows(glyphs_to_lines(inside), bounds, stacking)
+    groups = merge_wrapped(lines_to_logical_rows(glyphs_to_lines(inside), bounds, stacking),
+                            bounds, stacking)
     numeric = all(
         any(is_number_shaped(s.text) for line in group for s in line.segments) for group in groups
     )
@@ -320,7 +322,8 @@ def _split_band(
             col_glyphs = [g for c in range(b.col, b.col + b.colspan) for g in by_col.get(c, [])]
             bbox: BBox = (b.bbox[0], top, b.bbox[2], bottom)
             out.append(
-                Block(first_row + i, b.col, glyphs_to_cell_text(col_glyphs), bbox, 1, b.colspan)
+                Block(first_row + i, b.col, glyphs_to_cell_text(col_glyphs, b.bbox[2] - b.bbox[0]),
+                      bbox, 1, b.colspan)
             )
     return out
 

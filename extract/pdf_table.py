@@ -7,11 +7,20 @@ covers.  Both engines (ruled and whitespace) end by handing blocks to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extract.pdf_text import Glyph, Line, is_number_shaped
-from schemas.grid import BBox, Grid, GridCell
+from svodka.extract.pdf_text import (
+    Glyph,
+    Line,
+    glyphs_to_baselines,
+    glyphs_to_cell_text,
+    glyphs_to_text,
+    is_number_shaped,
+    join_wrapped_number,
+)
+from svodka.schemas.grid import BBox, Grid, GridCell
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,61 @@ def lines_to_logical_rows(
         filled |= cols
         prev_top = line.top
     return groups
+
+
+def merge_wrapped(
+    groups: list[list[Line]], bounds: Sequence[float], stacking: set[int]
+) -> list[list[Line]]:
+    """Rejoin a printed row that only looked like two: numbers wrapped in narrow cells.
+
+    A group goes back into the one above when it lies at line pitch below it (not row
+    spacing), every value column it fills holds the tail of a number wrapped there
+    ("24 585," over "2") and its label text, if any, goes on rather than opening a total
+    ("ИТОГО", "Всего")."""
+    out: list[list[Line]] = []
+    for group in groups:
+        if out and _wraps_into(out[-1], group, bounds, stacking):
+            out[-1] = out[-1] + group
+        else:
+            out.append(group)
+    return out
+
+
+def _wraps_into(
+    above: list[Line], group: list[Line], bounds: Sequence[float], stacking: set[int]
+) -> bool:
+    size = max(line.size for line in above)
+    if group[0].top - above[-1].top > 1.35 * size:
+        return False
+    top, below = row_glyphs_by_column(above, bounds), row_glyphs_by_column(group, bounds)
+    tails = 0
+    for col, glyphs in below.items():
+        if col in stacking:
+            if _OPENS_ROW.match(glyphs_to_text(glyphs_to_baselines(glyphs)[0])):
+                return False  # "ИТОГО", "Всего": a row of its own
+            continue
+        if col not in top:
+            return False
+        last = glyphs_to_baselines(top[col])[-1]
+        span = max(g.x1 for g in last) - min(g.x0 for g in last)
+        texts = [glyphs_to_text(last), glyphs_to_cell_text(glyphs)]
+        width = bounds[col + 1] - bounds[col]
+        if "\n" in texts[1]:
+            return False
+        if join_wrapped_number(texts, [span], width) is None and not _code_goes_on(*texts):
+            return False
+        tails += 1
+    return tails > 0
+
+
+_OPENS_ROW = re.compile(r"^\s*(?:(?i:итого|всего)|[А-ЯЁA-Z]{5,}\b)")
+_CODE_HEAD = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.$")
+_CODE_TAIL = re.compile(r"^\d{1,2}\.?$")
+
+
+def _code_goes_on(head: str, tail: str) -> bool:
+    """A row code wrapped after one of its dots in a narrow cell: "9.12." over "5"."""
+    return bool(_CODE_HEAD.match(head) and _CODE_TAIL.match(tail))
 
 
 def row_glyphs_by_column(lines: Sequence[Line], bounds: Sequence[float]) -> dict[int, list[Glyph]]:

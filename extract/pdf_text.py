@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from schemas.numformat import RU, NumberFormat
+from svodka.schemas.numformat import RU, NumberFormat
 
 BLANKS = " \u00a0\u202f\u2009\t"
 
@@ -29,6 +29,7 @@ class Glyph:
     bottom: float
     size: float
     upright: bool = True
+    reads_down: bool = False  # vertical text running top to bottom (turned clockwise)
 
     @property
     def xc(self) -> float:
@@ -115,11 +116,31 @@ def chars_to_glyphs(chars: Iterable[dict[str, Any]]) -> list[Glyph]:
             top=float(c["top"]),
             bottom=float(c["bottom"]),
             size=float(c.get("size") or 0.0),
-            upright=bool(c.get("upright", True)),
+            upright=_upright(c),
+            reads_down=_direction(c)[1] < 0,
         )
         for c in chars
         if c["text"] and (c["text"].isprintable() or c["text"] in BLANKS)
     ]
+
+
+def _direction(char: dict[str, Any]) -> tuple[float, float]:
+    """The direction a character's baseline runs on the page (PDF axes, y up), from its
+    text matrix; (1, 0) when the matrix is unknown."""
+    matrix = char.get("matrix")
+    if not matrix or len(matrix) < 2:
+        return 1.0, 0.0
+    return float(matrix[0]), float(matrix[1])
+
+
+def _upright(char: dict[str, Any]) -> bool:
+    """A character on a horizontal baseline.  pdfminer's own ``upright`` flag is true for
+    a matrix turned by 90° too (its test is a·d > 0, and a and d are then rounding noise),
+    so the matrix decides: the baseline runs more across than up or down."""
+    a, b = _direction(char)
+    if abs(a) < abs(b):
+        return False
+    return bool(char.get("upright", True))
 
 
 def glyphs_to_baselines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
@@ -146,23 +167,71 @@ def glyphs_to_text(glyphs: Sequence[Glyph]) -> str:
     return "".join(out).strip(BLANKS)
 
 
-def glyphs_to_cell_text(glyphs: Sequence[Glyph]) -> str:
-    """Glyphs of one cell → its text, wrapped lines joined with '\\n'."""
+def glyphs_to_cell_text(glyphs: Sequence[Glyph], width: float | None = None) -> str:
+    """Glyphs of one cell → its text, wrapped lines joined with '\\n'.
+
+    With the cell's ``width``, a number wrapped inside a narrow cell ("16 284," over
+    "5", "583" over "000") comes back whole (``join_wrapped_number``)."""
     if glyphs and sum(not g.upright for g in glyphs) > len(glyphs) / 2:
         return _rotated_text(glyphs)
-    lines = (glyphs_to_text(b) for b in glyphs_to_baselines(glyphs))
-    return "\n".join(t for t in lines if t)
+    baselines = [b for b in glyphs_to_baselines(glyphs) if glyphs_to_text(b)]
+    texts = [glyphs_to_text(b) for b in baselines]
+    if width is not None and len(texts) > 1:
+        spans = [max(g.x1 for g in b) - min(g.x0 for g in b) for b in baselines]
+        joined = join_wrapped_number(texts, spans, width)
+        if joined is not None:
+            return joined
+    return "\n".join(texts)
+
+
+WRAP_FIT = 0.65
+"""A cell's text wrapped when a line plus the next line's first word (and a space) would
+take at least this share of the cell's width: the cell's padding eats the rest."""
+_DIGITISH = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2212\u2013()]+$")
+
+
+def join_wrapped_number(texts: Sequence[str], spans: Sequence[float], width: float) -> str | None:
+    """The one number a cell's lines spell when it was wrapped for want of room, else None.
+
+    Each line but the last must be unfinished (ending with the decimal comma) or have been
+    too full to take the next line's first word (``WRAP_FIT``: "814" over "339,5" in a
+    wide cell are two values, never glued), every
+    line must hold only number characters, and the joined text must be number-shaped.
+    The lines are joined with a group space where the break fell at one ("583" + "000" →
+    "583 000"), else directly ("16 284," + "5" → "16 284,5")."""
+    if width <= 0 or len(spans) < len(texts) - 1 or not all(_DIGITISH.match(t) for t in texts):
+        return None
+    for i in range(len(texts) - 1):
+        tail = texts[i + 1]
+        if texts[i][-1] in RU.decimal_chars or tail[0] in RU.decimal_chars:
+            continue  # "24 534," is no number by itself: it goes on below, whatever the room
+        word = tail.split()[0] if tail.split() else tail
+        per_char = spans[i] / max(1, len(texts[i]))
+        if spans[i] + per_char * (len(word) + 1) < WRAP_FIT * width:
+            return None
+    out = texts[0]
+    for tail in texts[1:]:
+        glued = out + tail
+        spaced = f"{out} {tail}"
+        breaks_at_decimal = out[-1] in RU.decimal_chars or tail[0] in RU.decimal_chars
+        out = glued if breaks_at_decimal or not is_number_shaped(spaced) else spaced
+    leading_zero = out[:1] == "0" and out[1:2].isdigit()  # "0" over "23684,8": two rows
+    return out if is_number_shaped(out) and not leading_zero else None
 
 
 def _rotated_text(glyphs: Sequence[Glyph]) -> str:
-    """Vertical text (rotated header cells): columns of glyphs read bottom to top."""
+    """Vertical text (rotated header cells) in reading order: text turned anticlockwise
+    reads bottom to top, its lines left to right; turned clockwise, top to bottom, its
+    lines right to left."""
+    down = sum(g.reads_down for g in glyphs) > len(glyphs) / 2
     cols: list[list[Glyph]] = []
-    for g in sorted(glyphs, key=lambda g: g.x0):
+    for g in sorted(glyphs, key=lambda g: g.x0, reverse=down):
         if cols and abs(cols[-1][-1].x0 - g.x0) <= 1.5:
             cols[-1].append(g)
         else:
             cols.append([g])
-    texts = ("".join(g.text for g in sorted(c, key=lambda g: -g.top)).strip() for c in cols)
+    order = (lambda g: g.top) if down else (lambda g: -g.top)
+    texts = (" ".join("".join(g.text for g in sorted(c, key=order)).split()) for c in cols)
     return "\n".join(t for t in texts if t)
 
 
@@ -179,10 +248,11 @@ def baseline_to_segments(glyphs: Sequence[Glyph], gap: float) -> list[Segment]:
         segments[-1].append(g)
         if ink:
             last_ink = g
-    return [Segment(t) for t in map(_trim_blanks, segments) if t]
+    return [Segment(t) for t in map(trim_blanks, segments) if t]
 
 
-def _trim_blanks(glyphs: list[Glyph]) -> tuple[Glyph, ...]:
+def trim_blanks(glyphs: Sequence[Glyph]) -> tuple[Glyph, ...]:
+    """The glyphs from the first ink glyph to the last (blanks at either end dropped)."""
     ink = [i for i, g in enumerate(glyphs) if g.text not in BLANKS]
     return tuple(glyphs[ink[0] : ink[-1] + 1]) if ink else ()
 

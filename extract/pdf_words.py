@@ -10,20 +10,31 @@ segments) → ``body_to_blocks`` (lines → logical rows, glyphs → columns) an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from extract.pdf_table import (
+from svodka.extract.pdf_table import (
     Block,
     blocks_to_grid,
     column_of,
     glyphs_bbox,
     lines_to_logical_rows,
+    merge_wrapped,
     row_glyphs_by_column,
 )
-from extract.pdf_text import Line, Segment, glyphs_to_cell_text, is_number_shaped
-from schemas.grid import Grid
+from svodka.extract.pdf_text import (
+    Glyph,
+    Line,
+    Segment,
+    glyphs_to_cell_text,
+    glyphs_to_text,
+    is_number_shaped,
+    trim_blanks,
+)
+from svodka.schemas.grid import Grid
+from svodka.schemas.numformat import is_unit_caption
 
 
 @dataclass(frozen=True)
@@ -65,16 +76,26 @@ def _continues(current: Sequence[Line], value_x: float, line: Line) -> bool:
     size = max(last.size, line.size)
     if line.top - last.bottom > 2.5 * size or abs(line.size - current[0].size) > 0.15 * size:
         return False
-    if is_data_line(line) or line.x1 < value_x:
+    if is_data_line(line) or line.x1 < value_x or _wrapped_tails(line, value_x):
         return True
     left = min(x.x0 for x in current)
     return len(line.segments) >= 3 and abs(line.x0 - left) < 2.0
 
 
+_TAIL = re.compile(r"^[,.]?\d{1,3}$")
+
+
+def _wrapped_tails(line: Line, value_x: float) -> bool:
+    """A line whose figures are the ends of numbers wrapped in narrow cells (",6", "5")."""
+    tails = [s for s in line.segments if s.x1 > value_x]
+    return bool(tails) and all(_TAIL.match(s.text) for s in tails)
+
+
 def _trim(run: Run) -> Run:
     """Drop trailing non-data lines (a note under the table is not a row)."""
     lines = list(run.lines)
-    while lines and not is_data_line(lines[-1]) and lines[-1].x0 > run.value_x:
+    while (lines and not is_data_line(lines[-1]) and lines[-1].x0 > run.value_x
+           and not _wrapped_tails(lines[-1], run.value_x)):
         lines.pop()
     return Run(tuple(lines), run.value_x)
 
@@ -91,9 +112,44 @@ def run_to_header(run: Run, above: Sequence[Line]) -> list[Line]:
         single = len(line.segments) == 1
         if single and abs(line.x0 - left) < 2.0 and line.x1 > run.value_x:
             break  # a title or caption across the table
+        if single and is_unit_caption(line.text):
+            break  # "(тыс. рублей)" above the last column names the unit, not a column
         header.insert(0, line)
         edge = min(edge, line.top)
+    return _without_wrapped_caption(header)
+
+
+def _without_wrapped_caption(header: list[Line]) -> list[Line]:
+    """Drop a unit caption wrapped over the top lines ("(тыс." over "рублей)")."""
+    for k in (3, 2):
+        top = header[:k]
+        if len(top) == k and all(len(x.segments) == 1 for x in top):
+            if is_unit_caption(" ".join(x.text for x in top)):
+                return header[k:]
     return header
+
+
+def label_tail(run: Run, above: Sequence[Line]) -> list[Line]:
+    """Lines right above the first data line that continue a label from the page before:
+    one phrase each, starting where the body's wrapped label lines start, at line pitch,
+    and not with a capitalised word (a header cell such as "Наименование" starts with one;
+    an abbreviation such as "МСП, являющихся …" may open a label's tail)."""
+    starts = [ln.x0 for ln in run.lines if not is_data_line(ln) and len(ln.segments) == 1]
+    if not starts:
+        return []
+    label_x = median(starts)
+    tail: list[Line] = []
+    edge = run.lines[0].top
+    size = run.lines[0].size
+    for line in reversed(above):
+        aligned = len(line.segments) == 1 and abs(line.x0 - label_x) < 2.0
+        far = edge - line.bottom > 1.2 * size
+        capitalised = line.text[:1].isupper() and line.text[1:2].islower()
+        if not aligned or capitalised or far or line.x1 > run.value_x:
+            break
+        tail.insert(0, line)
+        edge = line.top
+    return tail
 
 
 def body_to_bounds(lines: Sequence[Line], header: Sequence[Line]) -> list[float]:
@@ -134,21 +190,29 @@ def _max_pitch(lines: Sequence[Line]) -> float:
 
 
 def body_to_blocks(lines: Sequence[Line], bounds: Sequence[float], first_row: int) -> list[Block]:
-    groups = lines_to_logical_rows(lines, bounds, _stacking(lines, bounds), _max_pitch(lines))
+    stacking = _stacking(lines, bounds)
+    groups = merge_wrapped(lines_to_logical_rows(lines, bounds, stacking, _max_pitch(lines)),
+                           bounds, stacking)
     blocks: list[Block] = []
     for i, group in enumerate(groups):
         top = min(line.top for line in group)
         bottom = max(line.bottom for line in group)
         for col, glyphs in sorted(row_glyphs_by_column(group, bounds).items()):
             bbox = (bounds[col], top, bounds[col + 1], bottom)
-            blocks.append(Block(first_row + i, col, glyphs_to_cell_text(glyphs), bbox))
+            text = glyphs_to_cell_text(glyphs, bounds[col + 1] - bounds[col])
+            blocks.append(Block(first_row + i, col, text, bbox))
     return blocks
 
 
 def header_to_cells(header: Sequence[Line]) -> list[list[Segment]]:
-    """Header phrases that overlap horizontally and touch vertically form one cell."""
+    """Header phrases that overlap horizontally and touch vertically form one cell.
+
+    A phrase is first cut where two strings stand side by side (``cut_apart``): the
+    lines of two neighbouring narrow header cells ("ый бюджет" | "Российской") belong to
+    two cells."""
     cells: list[list[Segment]] = []
-    for seg in sorted((s for line in header for s in line.segments), key=lambda s: s.top):
+    segments = (part for line in header for s in line.segments for part in cut_apart(s))
+    for seg in sorted(segments, key=lambda s: s.top):
         for cell in cells:
             if any(_stacked(seg, other) for other in cell):
                 cell.append(seg)
@@ -158,25 +222,58 @@ def header_to_cells(header: Sequence[Line]) -> list[list[Segment]]:
     return cells
 
 
+def cut_apart(seg: Segment) -> list[Segment]:
+    """``seg`` split wherever two words stand apart with no blank glyph between them: two
+    strings printed side by side (two cells' lines), not one phrase (a phrase's words
+    are separated by blank glyphs, however wide a group header spreads them)."""
+    parts: list[list[Glyph]] = [[]]
+    last_ink: Glyph | None = None
+    blank = False
+    for g in seg.glyphs:
+        ink = bool(g.text.strip())
+        if ink and last_ink is not None and parts[-1]:
+            if not blank and g.x0 - last_ink.x1 > 0.4 * max(g.size, 1.0):
+                parts.append([])
+        blank = not ink and last_ink is not None
+        if ink or parts[-1]:
+            parts[-1].append(g)
+        if ink:
+            last_ink, blank = g, False
+    return [Segment(trim_blanks(p)) for p in parts if any(g.text.strip() for g in p)]
+
+
 def _stacked(a: Segment, b: Segment) -> bool:
     overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
     gap = max(a.top, b.top) - min(a.bottom, b.bottom)
     return overlap > 0 and gap <= 0.6 * max(a.size, b.size)
 
 
-def header_to_blocks(header: Sequence[Line], bounds: Sequence[float]) -> tuple[list[Block], int]:
+def header_to_blocks(
+    header: Sequence[Line], bounds: Sequence[float], first_value: int = 0
+) -> tuple[list[Block], int]:
     """Header cells → blocks on one or two header rows; returns (blocks, header row count)."""
     cells = header_to_cells(header)
     if not cells:
         return [], 0
-    bottom = max(s.bottom for c in cells for s in c)
     size = median(s.size for c in cells for s in c)
-    leaves = [c for c in cells if max(s.bottom for s in c) >= bottom - 0.5 * size]
-    uppers = [c for c in cells if c not in leaves]
+    uppers = [c for c in cells if any(_heads(c, other, size) for other in cells)]
+    leaves = [c for c in cells if c not in uppers]
     leaf_cols = {_centre_column(c, bounds): c for c in leaves}
     if not uppers or len(leaf_cols) < 2:
         return _one_level(cells, bounds), 1
-    return _two_levels(uppers, leaf_cols, bounds), 2
+    return _two_levels(uppers, leaf_cols, bounds, first_value), 2
+
+
+def _heads(upper: Sequence[Segment], cell: Sequence[Segment], size: float) -> bool:
+    """Whether ``cell`` lies wholly below ``upper`` and within reach of it sideways (half
+    its width or 2.5 font sizes each way, whichever is more): ``upper`` is then a group
+    header ("План" over "Всего ФБ РБ", "ФБ" over "План Факт"), however the cells under it
+    are aligned vertically."""
+    if min(s.top for s in cell) < max(s.bottom for s in upper) - 0.1 * size:
+        return False
+    x0, x1 = min(s.x0 for s in upper), max(s.x1 for s in upper)
+    reach = max((x1 - x0) / 2, 2.5 * size)
+    return min(s.x1 for s in cell) > x0 - reach and max(s.x0 for s in cell) < x1 + reach
 
 
 def _centre(cell: Sequence[Segment]) -> float:
@@ -212,12 +309,20 @@ def _two_levels(
     uppers: Sequence[Sequence[Segment]],
     leaf_cols: Mapping[int, Sequence[Segment]],
     bounds: Sequence[float],
+    first_value: int,
 ) -> list[Block]:
-    """Upper cells over leaf-less columns span both rows; others own the nearest leaves."""
-    blocks = [_cell_block(c, 1, [col], 1) for col, c in leaf_cols.items()]
+    """Upper cells over leaf-less columns span both rows; others own the nearest leaves.
+
+    Leaves left of ``first_value`` (the code and label headers) span both rows and are
+    never owned by a group header."""
+    lead = {col: c for col, c in leaf_cols.items() if col < first_value}
+    leaf_cols = {col: c for col, c in leaf_cols.items() if col >= first_value}
+    blocks = [_cell_block(c, 0, [col], 2) for col, c in lead.items()]
+    blocks += [_cell_block(c, 1, [col], 1) for col, c in leaf_cols.items()]
     spanning: list[Sequence[Segment]] = []
     for cell in uppers:
-        cols = [c for c in _overlapped_columns(cell, bounds) if c not in leaf_cols]
+        cols = [c for c in _overlapped_columns(cell, bounds)
+                if c not in leaf_cols and c not in lead]
         if cols:
             blocks.append(_cell_block(cell, 0, cols, 2))
             spanning.append(cell)
@@ -232,24 +337,105 @@ def _two_levels(
 
 
 def is_table(run: Run, header: Sequence[Line]) -> bool:
-    """Two data lines make a table; one is enough under a header of several columns."""
-    data = sum(map(is_data_line, run.lines))
-    return data >= 2 or (data == 1 and any(len(x.segments) >= 2 for x in header))
+    """Two data lines make a table; one is enough under a header of several columns, or
+    when it holds three figures or more (the one row of a table's page, often the last
+    row before a page break or the first after it)."""
+    data = [line for line in run.lines if is_data_line(line)]
+    if len(data) >= 2 or (data and any(len(x.segments) >= 2 for x in header)):
+        return True
+    return bool(data) and sum(is_number_shaped(s.text) for s in data[0].segments) >= 3
 
 
 def run_to_grid(run: Run, header: Sequence[Line], page: int) -> Grid:
     bounds = body_to_bounds(run.lines, header)
-    head_blocks, n_head = header_to_blocks(header, bounds)
+    stacking = _stacking(run.lines, bounds)
+    head_blocks, n_head = header_to_blocks(header, bounds, max(stacking, default=-1) + 1)
     blocks = head_blocks + body_to_blocks(run.lines, bounds, n_head)
     glyphs = [g for line in (*header, *run.lines) for g in line.glyphs]
     return blocks_to_grid(blocks, page, "pdf-words", glyphs_bbox(glyphs))
 
 
+def split_glued_numbers(line: Line) -> Line:
+    """Numbers of neighbouring narrow columns printed one space apart come out as one
+    segment ("5 438,1 4 445,1"); split it where every part is a number (or the head of
+    a number wrapped in its cell, "23 075,"), with as few parts as possible."""
+    if not any(_DIGITS_ONLY.match(s.text) and " " in s.text.replace("\u00a0", " ")
+               for s in line.segments):
+        return line
+    return Line(tuple(part for s in line.segments for part in _split_segment(s)))
+
+
+_DIGITS_ONLY = re.compile(r"^[\d\s\u00a0\u202f\u2009,.\-\u2013\u2014\u2212хХxX*]+$")
+
+
+def _split_segment(seg: Segment) -> list[Segment]:
+    if not _DIGITS_ONLY.match(seg.text):
+        return [seg]
+    strings = _glyph_words(seg.glyphs, blanks=False)  # printed apart, no space between
+    if len(strings) > 1 and all(_number_part(glyphs_to_text(w)) for w in strings):
+        return [Segment(w) for w in strings]
+    if is_number_shaped(seg.text):
+        return [seg]
+    words = _glyph_words(seg.glyphs)
+    parts = _fewest_number_parts([glyphs_to_text(w) for w in words])
+    if parts is None or len(parts) < 2:
+        return [seg]
+    out, at = [], 0
+    for n in parts:
+        out.append(Segment(tuple(g for w in words[at : at + n] for g in w)))
+        at += n
+    return out
+
+
+def _glyph_words(glyphs: Sequence[Glyph], blanks: bool = True) -> list[tuple[Glyph, ...]]:
+    """Runs of ink glyphs split at visible gaps with no blank glyph in them, and with
+    ``blanks`` at blank glyphs too (a group space of "821 000" is a blank glyph; the gap
+    between two columns' numbers is not)."""
+    words: list[list[Glyph]] = [[]]
+    prev: Glyph | None = None
+    for g in glyphs:
+        if not g.text.strip():
+            if blanks:
+                words.append([])
+            else:
+                words[-1].append(g)
+                prev = None
+        elif prev is not None and g.x0 - prev.x1 > 0.2 * max(g.size, 1.0):
+            words.append([g])
+        else:
+            words[-1].append(g)
+        if g.text.strip():
+            prev = g
+    return [tuple(w) for w in words if w]
+
+
+def _number_part(text: str) -> bool:
+    return is_number_shaped(text) or (text[-1:] in ",." and is_number_shaped(text + "0"))
+
+
+def _fewest_number_parts(words: list[str]) -> list[int] | None:
+    """Sizes of the fewest consecutive word groups that each read as a number."""
+    best: list[list[int] | None] = [[]] + [None] * len(words)
+    for end in range(1, len(words) + 1):
+        for start in range(end):
+            head = best[start]
+            if head is None or not _number_part(" ".join(words[start:end])):
+                continue
+            if best[end] is None or len(head) + 1 < len(best[end] or []):
+                best[end] = [*head, end - start]
+    return best[-1]
+
+
 def lines_to_word_grids(lines: Sequence[Line], page: int) -> list[Grid]:
     """All unruled tables among a page's text lines (lines sorted top to bottom)."""
     grids: list[Grid] = []
+    lines = [split_glued_numbers(line) for line in lines]
     for run in lines_to_runs(lines):
         above = [line for line in lines if line.bottom <= run.lines[0].top + 0.5]
+        tail = label_tail(run, above)
+        if tail:  # the rest of a label cut by the page break opens the body
+            run = Run((*tail, *run.lines), run.value_x)
+            above = above[: len(above) - len(tail)]
         header = run_to_header(run, above)
         if is_table(run, header):
             grids.append(run_to_grid(run, header, page))

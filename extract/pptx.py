@@ -17,9 +17,9 @@ from typing import Any
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from extract.common import sha256_of
-from extract.office import Placed, build_rows, load_checked, text_lines
-from schemas.grid import BBox, Grid, Problem, RawDocument, TextLine
+from svodka.extract.common import sha256_of
+from svodka.extract.office import Placed, build_rows, load_checked, text_lines
+from svodka.schemas.grid import BBox, Grid, Problem, RawDocument, TextLine
 
 ENGINE = "pptx"
 EMU_PER_POINT = 12700

@@ -23,9 +23,9 @@ from typing import Any
 
 import openpyxl
 
-from extract.common import sha256_of
-from extract.office import Placed, build_rows, load_checked
-from schemas.grid import Grid, Problem, RawDocument, TextLine
+from svodka.extract.common import sha256_of
+from svodka.extract.office import Placed, build_rows, load_checked
+from svodka.schemas.grid import Grid, Problem, RawDocument, TextLine
 
 ENGINE = "xlsx"
 _DECIMALS = re.compile(r"0\.(0+)")

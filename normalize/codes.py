@@ -15,11 +15,13 @@ caller decides which column it reads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_LEVELS = 5
 MAX_PART = 99
 _OPENING_QUOTES = "«\"“„'‘"
+_WRAP_AFTER_DOT = re.compile(r"\.[ \t\u00a0]*\n\s*(?=\d)")
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,11 @@ class Code:
 
 
 def parse_code(text: str) -> Code | None:
-    """``" 9.2. "`` → ``Code("9.2", (9, 2))``; anything not shaped like a code → None."""
-    core = text.strip()
+    """``" 9.2. "`` → ``Code("9.2", (9, 2))``; anything not shaped like a code → None.
+
+    A code wrapped inside a narrow cell after one of its dots (``"9.12.\\n1."``) is read
+    whole."""
+    core = _WRAP_AFTER_DOT.sub(".", text.strip())
     if core.endswith("."):
         core = core[:-1].rstrip()
     pieces = core.split(".")

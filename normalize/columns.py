@@ -7,12 +7,14 @@ measure and source it names.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from normalize.codes import parse_code
-from normalize.labels import clean_header
-from normalize.numbers import looks_like_number
-from normalize.vocab import (
+from svodka.normalize.codes import parse_code
+from svodka.normalize.labels import clean_header
+from svodka.normalize.numbering import row_numbering
+from svodka.normalize.numbers import looks_like_number, parse_number
+from svodka.normalize.vocab import (
     BREAKDOWN,
     CODE_HEADER,
     IDENTIFIER_HEADER,
@@ -21,7 +23,9 @@ from normalize.vocab import (
     match_measure,
     match_source,
 )
-from schemas import Grid, GridCell, Measure, Source, Unit
+from svodka.schemas import Grid, GridCell, Measure, Source, Status, Unit
+
+YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ValueColumn:
     measure: Measure | None
     source: Source | None
     unit: Unit | None
+    inferred: bool = False  # the source was read from the numbers, not the header words
 
 
 @dataclass
@@ -48,6 +53,13 @@ class Layout:
         extra text columns ("Код дохода" vs "Код расхода" tell two sections apart)."""
         return tuple(v.path for v in self.values) + self.text_paths
 
+    @property
+    def meaning(self) -> tuple[tuple[Measure | None, Source | None], ...] | None:
+        """What the value columns mean, in order; None while a column's source is unknown
+        (then only the header text can tell a continuation)."""
+        if not self.values or any(v.source is None for v in self.values):
+            return None
+        return tuple((v.measure, v.source) for v in self.values)
 
 
 
@@ -56,17 +68,35 @@ def _texts(row: list[GridCell]) -> list[str]:
 
 
 def _is_column_numbering(texts: list[str]) -> bool:
-    """A row "1 2 3 4 …" under a header numbers the columns; it is part of the header."""
-    filled = [int(t) for t in texts if t] if all(t.isdigit() for t in texts if t) else []
-    distinct = [n for i, n in enumerate(filled) if i == 0 or filled[i - 1] != n]
-    return (
-        len(distinct) >= 3
-        and distinct[0] == 1
-        and all(b > a for a, b in zip(distinct, distinct[1:], strict=False))
-    )
+    """A row "1 2 3 4 …" (or "1 2 … 12=10*11 13") under a header numbers the columns; it
+    is part of the header (``normalize.numbering``)."""
+    return row_numbering(texts) is not None
 
 
-def _is_body_row(row: list[GridCell]) -> bool:
+def _is_figure(text: str) -> bool:
+    """A number as a body cell holds it: not a year ("2016" heads a column), not a dash;
+    in a cell of several lines, on a line of its own (a Word cell with a value a line)."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) > 1:
+        return any(_is_figure(ln) for ln in lines)
+    parsed = parse_number(text)
+    if parsed.status is not Status.NUMBER or parsed.value is None:
+        return False
+    return not (YEAR.fullmatch(text.strip()) and parsed.value == parsed.value.to_integral())
+
+
+def _figures_by_line(text: str) -> bool:
+    """A cell of several lines, each a number (one value a line)."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    return len(lines) > 1 and all(looks_like_number(ln) for ln in lines)
+
+
+def _own_texts(row: list[GridCell], r: int) -> list[str]:
+    """The row's texts, blank where a merged cell repeats one from a row above."""
+    return [c.text.strip() if c.origin is None or c.origin[0] == r else "" for c in row]
+
+
+def _is_body_row(row: list[GridCell], r: int = 0) -> bool:
     texts = _texts(row)
     if not any(texts) or _is_column_numbering(texts):
         return False
@@ -75,7 +105,9 @@ def _is_body_row(row: list[GridCell]) -> bool:
         return True
     if parse_code(first) is not None and len(texts) > 1:
         return True
-    numeric = sum(1 for t in texts[1:] if t and looks_like_number(t))
+    if any(_is_figure(t) for t in _own_texts(row, r)[1:]):
+        return True  # a header names columns; a figure is data
+    numeric = sum(1 for t in texts[1:] if t and looks_like_number(t) and not YEAR.fullmatch(t))
     return numeric >= max(1, (len([t for t in texts if t]) - 1) // 2)
 
 
@@ -91,10 +123,29 @@ def header_names_nothing(grid: Grid, n_header: int) -> bool:
 
 
 def count_header_rows(grid: Grid) -> int:
+    """Rows up to the first body row; a column-numbering row closes the header, however
+    the rows above it look (a label wrapped under "№" is header there, not body)."""
+    if _opens_with_label_tail(grid):
+        return 0
     for i, row in enumerate(grid.rows):
-        if _is_body_row(row) or (i > 0 and _is_label_only(row, i)):
+        if _is_column_numbering(_texts(row)):
+            return i + 1
+        if _is_body_row(row, i):
+            break
+    for i, row in enumerate(grid.rows):
+        if _is_body_row(row, i) or (i > 0 and _is_label_only(row, i)):
             return i
     return len(grid.rows)
+
+
+def _opens_with_label_tail(grid: Grid) -> bool:
+    """A page that opens with the rest of a label cut by the page break: text in the
+    label columns only, no header words, and a body row right under it."""
+    if len(grid.rows) < 2 or not _is_label_only(grid.rows[0], 0):
+        return False
+    words = " ".join(t for t in _texts(grid.rows[0]) if t)
+    header_like = CODE_HEADER.match(words) or (words[:1].isupper() and LABEL_HEADER.match(words))
+    return not header_like and _is_body_row(grid.rows[1], 1)
 
 
 def _column_path(grid: Grid, col: int, n_header: int) -> tuple[str, ...]:
@@ -121,7 +172,7 @@ def _body_stats(grid: Grid, n_header: int, col: int) -> tuple[int, int, int, flo
             continue
         filled += 1
         total_len += len(text)
-        if looks_like_number(text):
+        if looks_like_number(text) or _figures_by_line(text):
             numeric += 1
         if parse_code(text) is not None:
             codes += 1
@@ -156,10 +207,16 @@ def _names_value(path: tuple[str, ...]) -> bool:
 def _find_code_col(
     paths: list[tuple[str, ...]], stats: list[tuple[int, int, int, float]]
 ) -> int | None:
+    """The "N п/п" column: headed so, or holding mostly codes, among the first two; never a
+    column of long texts (a code merged with its label: "11.2. количество …") and never one
+    whose header names a measure or a source (a column of small whole figures)."""
     for c, path in enumerate(paths[:2]):
-        if path and CODE_HEADER.match(path[0]) and not LABEL_HEADER.search(path[0]):
+        short = not stats[c][0] or stats[c][3] < 12
+        if path and CODE_HEADER.match(path[0]) and not LABEL_HEADER.search(path[0]) and short:
             return c
     for c, (filled, _, codes, mean_len) in enumerate(stats[:2]):
+        if _names_value(paths[c]) or (c > 0 and stats[0][3] >= 12):
+            continue
         if filled and codes * 2 >= filled and mean_len < 12:
             return c
     return None

@@ -9,15 +9,27 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from normalize.tables import grids_to_pieces, pieces_to_tables
-from schemas import Document, Finding, RawDocument, Report, Severity, Status, Table, TableKind
+from svodka.normalize.numbers import parse_number
+from svodka.normalize.tables import grids_to_pieces, pieces_to_tables
+from svodka.schemas import (
+    Document,
+    Finding,
+    Grid,
+    RawDocument,
+    Report,
+    Severity,
+    Status,
+    Table,
+    TableKind,
+)
 
 ORG_PATTERN = re.compile(
     r"((?:АНО|ГАУ|ГБУ|АО|ООО|ФГБУ|МКУ|ГКУ|НО|Фонд)?\s*[«\"]?\s*"
     r"(?:ЦКР|Центр\s+кластерного\s+развития)[^»\"\n]*[»\"]?)",
 )
 REGION_PATTERN = re.compile(
-    r"((?:[А-ЯЁ][а-яё-]+(?:ой|ого)\s+(?:области|края|автономного\s+округа))"
+    r"((?:(?:[А-ЯЁ][а-яё]+-)*[А-ЯЁ][а-яё-]+(?:ой|ого)\s+(?:области|края"
+    r"|автономного\s+округа(?:\s+[–—-]\s+[А-ЯЁ][а-яё]+)?))"
     r"|(?:Республики\s+[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?)"
     r"|(?:г\.\s*(?:Москвы|Санкт-Петербурга|Севастополя)))"
 )
@@ -25,6 +37,8 @@ REGION_PATTERN = re.compile(
 
 def region_to_nominative(genitive: str) -> str:
     """'Тульской области' -> 'Тульская область', 'Пермского края' -> 'Пермский край'."""
+    parts = [*re.split(r"\s+([–—-])\s+", genitive.strip(), maxsplit=1), "", ""]
+    genitive, dash, appendix = parts[0], parts[1], parts[2]
     words = genitive.split()
     if words[0] == "Республики":
         return " ".join(["Республика", *words[1:]])
@@ -37,18 +51,35 @@ def region_to_nominative(genitive: str) -> str:
     noun = {"области": "область", "края": "край", "автономного округа": "автономный округ"}.get(
         noun, noun
     )
+    if appendix:  # "… автономного округа – Югры" → "… автономный округ – Югра"
+        appendix = appendix[:-1] + "а" if appendix.endswith("ы") else appendix
+        return f"{adjective} {noun} {dash} {appendix}"
     return f"{adjective} {noun}"
 
 
 def _organization(texts: list[str]) -> str | None:
-    for text in texts:
+    """The first organisation name; a name wrapped over lines inside its quotes
+    ("ГАУ «Центр кластерного развития Республики" / "Башкортостан»") is read whole; a
+    name in quotes with no legal form before them is given without the quotes."""
+    for i, text in enumerate(texts):
         m = ORG_PATTERN.search(text)
         if m:
             org = m.group(1).strip()
             if org.count("«") > org.count("»"):
-                org += "»"
+                org = _close_quote(org, texts[i + 1 : i + 2])
+            if org.startswith("«") and org.endswith("»") and org.count("«") == 1:
+                org = org[1:-1].strip()  # quotes with no legal form before them add nothing
             return org
     return None
+
+
+def _close_quote(org: str, following: list[str]) -> str:
+    """Append the wrapped rest of a quoted name from the next line, up to its closing
+    quote; a name whose quote does not close there gets one."""
+    head, quote, _ = following[0].partition("»") if following else ("", "", "")
+    if quote and len(head) <= 60:
+        return f"{org} {head.strip()}»"
+    return org + "»"
 
 
 def _region(org: str | None, texts: list[str]) -> str | None:
@@ -61,8 +92,8 @@ def _region(org: str | None, texts: list[str]) -> str | None:
 
 def _unreadable_findings(table: Table) -> list[Finding]:
     out = []
-    for row in table.rows:
-        for cell in row.cells:
+    for ri, row in enumerate(table.rows):
+        for ci, cell in enumerate(row.cells):
             if cell.status is Status.UNREADABLE:
                 out.append(
                     Finding(
@@ -73,6 +104,8 @@ def _unreadable_findings(table: Table) -> list[Finding]:
                         measure=cell.measure,
                         source=cell.source,
                         page=cell.page,
+                        row_index=ri,
+                        cell_index=ci,
                         message=f"стр. {cell.page}, строка {row.code or row.label[:40]}: "
                         f"не удалось прочитать число «{cell.raw}»",
                     )
@@ -109,8 +142,18 @@ def _other_table_finding(table: Table) -> list[Finding]:
             page=table.pages[0] if table.pages else None,
             message=f"стр. {', '.join(map(str, table.pages))}: заголовок таблицы {table.id} не "
             "распознан как форма отчёта ЦКР (нет граф Всего/ФБ/РБ): значения сохранены "
-            "с путями заголовков, арифметика не проверялась",
+            "с путями заголовков; проверяется только то, что таблица указывает сама "
+            "(строки итогов, подстроки по номерам, формулы строки нумерации граф)",
         )
+    ]
+
+
+def _doubt_findings(table: Table) -> list[Finding]:
+    """What was guessed about the table's structure, said as warnings (``Table.doubts``)."""
+    return [
+        Finding(severity=Severity.WARNING, rule=d.reason, table=table.id,
+                page=d.pages[0] if d.pages else None, message=f"{table.id}: {d.message}")
+        for d in table.doubts
     ]
 
 
@@ -155,6 +198,24 @@ def _drop_blank(tables: list[Table]) -> tuple[list[Table], list[Finding]]:
     return kept, findings
 
 
+def _has_figures(grid: Grid) -> bool:
+    return any(parse_number(c.text).status is Status.NUMBER for row in grid.rows for c in row)
+
+
+def _unread_grid_finding(raw: RawDocument, tables: list[Table]) -> list[Finding]:
+    """Never a silent empty result: pages whose grids hold figures but gave no table."""
+    read = {p for t in tables for p in t.pages}
+    pages = sorted({g.page for g in raw.grids if g.page not in read and _has_figures(g)})
+    if not pages:
+        return []
+    where = ", ".join(map(str, pages))
+    return [Finding(
+        severity=Severity.WARNING, rule="table_not_read", page=pages[0],
+        message=f"стр. {where}: таблица с числами найдена, но не прочитана (не удалось "
+        "отделить заголовок от строк): её значений нет в результате",
+    )]
+
+
 def raw_to_report(raw: RawDocument) -> Report:
     tables, blank = _drop_blank(pieces_to_tables(grids_to_pieces(raw.grids)))
     texts = [ln.text for ln in raw.lines] + [c for g in raw.grids for c in g.context]
@@ -167,9 +228,9 @@ def raw_to_report(raw: RawDocument) -> Report:
         organization=org,
         region=_region(org, texts),
     )
-    findings = _problem_findings(raw) + blank
+    findings = _problem_findings(raw) + blank + _unread_grid_finding(raw, tables)
     for table in tables:
-        findings += _other_table_finding(table)
+        findings += _other_table_finding(table) + _doubt_findings(table)
         findings += _unreadable_findings(table) + _duplicate_code_findings(table)
     return Report(document=document, status=_status(raw, tables), tables=tables, findings=findings)
 

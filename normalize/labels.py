@@ -21,8 +21,10 @@ digits just before the hyphen, ``tail`` those just after the break):
 
 Known misses: ``Ростов-на-Дону`` broken after ``Ростов-`` is joined; a word split
 right after an adjective-like syllable with a long tail is kept hyphenated.
-A hyphen with a space before it (``кластера -\\n``) is a dash and stays, followed
-by a space.  A soft hyphen (U+00AD) at a line end is always dropped.
+A line that opens with ``ы``, ``ь`` or ``ъ`` (no Russian word starts so) is the rest
+of a word wrapped without a hyphen in a narrow cell: ``"Ненефтегазов\nые"`` →
+``Ненефтегазовые``.  A hyphen with a space before it (``кластера -\\n``) is a dash and
+stays, followed by a space.  A soft hyphen (U+00AD) at a line end is always dropped.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ COMPOUND_FIRST = frozenset(
     }
 )  # fmt: skip
 ADJECTIVE_ENDINGS = ("ьно", "нно", "чно", "вно", "тно", "бно", "рно", "ско", "ико", "ово", "ево")
+WORD_REST = "ыьъ"  # no Russian word opens with these: a line opening so ends a word
 PARTICLES = frozenset({"либо", "нибудь", "таки"})
 _MIN_ADJECTIVE_HEAD = 6
 _MIN_ADJECTIVE_TAIL = 5
@@ -55,7 +58,20 @@ def clean_header(text: str) -> str:
     A word wrapped without a hyphen (``"Внебюджет\\nные"``) is not rejoined: the
     two pieces are separated by a space, as for any line break.
     """
-    return _join_lines(text)
+    return _join_inline_hyphens(_join_lines(text))
+
+
+def _join_inline_hyphens(text: str) -> str:
+    """A hyphen typed inside a header line to break a word by hand ("декларирован-ного")
+    goes, by the same rules as a hyphen at a line end."""
+    return " ".join(_join_word(w) for w in text.split(" "))
+
+
+def _join_word(word: str) -> str:
+    head, hyphen, tail = word.partition("-")
+    if not hyphen or "-" in tail or len(head) < 4 or not tail or _keep_hyphen(head, tail):
+        return word
+    return head + tail
 
 
 def _join_lines(text: str) -> str:
@@ -74,6 +90,8 @@ def _join_pair(left: str, right: str) -> str:
         if _keep_hyphen(left[:-1], right):
             return left + right
         return left[:-1] + right
+    if right[0] in WORD_REST and _is_cyrillic(left[-1]):
+        return left + right
     return left + " " + right
 
 

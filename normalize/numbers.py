@@ -36,8 +36,8 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
-from schemas.numformat import RU, NumberFormat
-from schemas.report import Status, Unit
+from svodka.schemas.numformat import RU, NumberFormat
+from svodka.schemas.report import Status, Unit
 
 _UNIT_WORDS: dict[str, Unit] = {
     # keys are lower-cased with spaces and dots removed: "тыс. руб." → "тысруб"

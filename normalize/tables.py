@@ -10,12 +10,26 @@ import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 
-from normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
-from normalize.labels import clean_label
-from normalize.rows import RowContext, grid_row_to_row
-from normalize.vocab import ANY_YEAR, KIND_WORDS, TITLE_START, UNIT_CAPTION, YEAR_IN_TITLE
-from schemas import Grid, Measure, Row, Source, Status, Table, TableKind, Unit
+from svodka.normalize.codes import parse_code
+from svodka.normalize.columns import Layout, count_header_rows, grid_to_layout, header_names_nothing
+from svodka.normalize.infer import infer_sources
+from svodka.normalize.labels import clean_label
+from svodka.normalize.numbering import grid_relations
+from svodka.normalize.positions import remap_layout
+from svodka.normalize.rows import RowContext, grid_row_to_row
+from svodka.normalize.stacked import split_stacked
+from svodka.normalize.vocab import (
+    ANY_YEAR,
+    CONTINUATION_MARK,
+    KIND_WORDS,
+    TITLE_START,
+    YEAR_IN_TITLE,
+)
+from svodka.schemas import Doubt, Grid, Measure, Row, Source, Status, Table, TableKind, Unit
+from svodka.schemas.numformat import is_unit_caption
+from svodka.schemas.words import SOURCE_WORDS
 
 
 @dataclass
@@ -34,12 +48,24 @@ def context_to_title(context: list[str]) -> str | None:
     starts = [i for i, ln in enumerate(lines) if TITLE_START.match(ln)]
     if not starts:
         return None
-    parts = []
+    parts: list[str] = []
     for ln in lines[starts[-1] :]:
-        if UNIT_CAPTION.match(ln) or re.fullmatch(r"\d{1,3}", ln):
+        if is_unit_caption(ln) or re.fullmatch(r"\d{1,3}", ln) or _new_line_of_text(parts, ln):
             break
         parts.append(ln)
     return clean_label("\n".join(parts)) or None
+
+
+_FIELD = re.compile(r"^[А-ЯЁA-Z][^:]{0,40}:")
+
+
+def _new_line_of_text(parts: list[str], line: str) -> bool:
+    """A line after the title that is not its wrap: a field such as "Участник закупки: …",
+    or a capitalised line after a title that closed with a bracket or a full stop."""
+    if not parts:
+        return False
+    closed = parts[-1].rstrip().endswith((")", "."))
+    return bool(_FIELD.match(line)) or (closed and line[:1].isupper())
 
 
 def _kind(layout: Layout, title: str | None, grid: Grid) -> TableKind:
@@ -79,30 +105,56 @@ def _with_defaults(layout: Layout, kind: TableKind) -> Layout:
     return dataclasses.replace(layout, values=values)
 
 
+def _seen_in_body(grid: Grid, n_header: int, previous: Piece | None) -> bool:
+    """Whether the rows taken for a header are body rows of the table above, continued
+    over the page: each has most of its texts already in the same columns of that table's
+    body ("супруга", "земельные участки:"), which a header never repeats."""
+    if previous is None or grid.n_cols != previous.grid.n_cols or not n_header:
+        return False
+    top = previous.layout.n_header
+    seen = [{c.text.strip() for c in col} for col in zip(*previous.grid.rows[top:], strict=False)]
+    for row in grid.rows[:n_header]:
+        texts = [(j, c.text.strip()) for j, c in enumerate(row) if c.text.strip()]
+        known = sum(1 for j, t in texts if j < len(seen) and t in seen[j])
+        if not texts or known * 2 <= len(texts):
+            return False
+    return True
+
+
 def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
     n_header = count_header_rows(grid)
+    if _seen_in_body(grid, n_header, previous):
+        n_header = 0
     title = context_to_title(grid.context)
     continued = False
-    if (
-        header_names_nothing(grid, n_header)
-        and previous is not None
-        and grid.n_cols == previous.grid.n_cols
-    ):
-        layout = dataclasses.replace(previous.layout, n_header=n_header)
+    carried = _carried_layout(grid, previous, n_header)
+    if carried is not None and previous is not None:
+        layout = carried
         continued = True
         kind = previous.kind
         title = title or previous.title
     else:
-        layout = grid_to_layout(grid, n_header)
+        layout = infer_sources(grid_to_layout(grid, n_header), grid)
         kind = _kind(layout, title, grid)
         layout = _with_defaults(layout, kind)
     piece = Piece(grid=grid, layout=layout, title=title, kind=kind, continued=continued)
     ctx = RowContext(kind=kind, default_unit=_default_unit(layout, kind))
     for r in range(layout.n_header, len(grid.rows)):
-        row = grid_row_to_row(grid.rows[r], r, layout, ctx)
-        if row is not None:
-            piece.rows.append(row)
+        for cells in split_stacked(grid.rows[r], r, layout):
+            row = grid_row_to_row(cells, r, layout, ctx)
+            if row is not None:
+                piece.rows.append(row)
     return piece
+
+
+def _carried_layout(grid: Grid, previous: Piece | None, n_header: int) -> Layout | None:
+    """The layout a headerless grid takes from the piece above: the same columns when it
+    has as many, else the same columns found by their positions (``remap_layout``)."""
+    if previous is None or not header_names_nothing(grid, n_header):
+        return None
+    if grid.n_cols == previous.grid.n_cols:
+        return dataclasses.replace(previous.layout, n_header=n_header)
+    return remap_layout(previous.layout, previous.grid, grid, n_header)
 
 
 def _default_unit(layout: Layout, kind: TableKind) -> Unit | None:
@@ -112,9 +164,40 @@ def _default_unit(layout: Layout, kind: TableKind) -> Unit | None:
     return Unit.THOUSAND_RUB if kind is TableKind.EXPENSES else None
 
 
+def _stack(header: Grid, body: Grid) -> Grid:
+    """A header printed alone at the foot of a page over the body on the next page: one
+    grid (the header's page; each cell keeps its own page)."""
+    shift = len(header.rows)
+    rows = [
+        [c.model_copy(update={"origin": (c.origin[0] + shift, c.origin[1]) if c.origin else None})
+         for c in row]
+        for row in body.rows
+    ]
+    return header.model_copy(update={"rows": header.rows + rows})
+
+
+def _header_only(grid: Grid) -> bool:
+    n = count_header_rows(grid)
+    return bool(grid.rows) and n == len(grid.rows) and not header_names_nothing(grid, n)
+
+
+def stack_lone_headers(grids: list[Grid]) -> list[Grid]:
+    """Join each grid that is all header to the headless grid after it with as many
+    columns (a header kept apart from its body by a page break)."""
+    out: list[Grid] = []
+    for grid in grids:
+        head = out[-1] if out else None
+        if (head is not None and _header_only(head) and grid.n_cols == head.n_cols
+                and header_names_nothing(grid, count_header_rows(grid))):
+            out[-1] = _stack(head, grid)
+        else:
+            out.append(grid)
+    return out
+
+
 def grids_to_pieces(grids: list[Grid]) -> list[Piece]:
     pieces: list[Piece] = []
-    for grid in grids:
+    for grid in stack_lone_headers(grids):
         if not grid.rows:
             continue
         piece = grid_to_piece(grid, pieces[-1] if pieces else None)
@@ -123,26 +206,95 @@ def grids_to_pieces(grids: list[Grid]) -> list[Piece]:
     return pieces
 
 
-def _continues(piece: Piece, current: Piece, rows_so_far: list[Row]) -> bool:
+class Join(Enum):
+    """How a piece was found to continue the table above it."""
+
+    NONE = "none"
+    SURE = "sure"  # the header repeated word for word, or the row codes go on
+    GUESSED = "guessed"  # same columns, but neither the header words nor the codes tell
+
+
+def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
+    """Whether ``piece`` continues the table whose last piece is ``current``.
+
+    A piece without a header of its own continues a table with as many columns; a piece
+    with a header continues one whose value columns say the same: the same header text,
+    or the same measures and sources in the same order however worded ("Итого" for
+    "Всего", "ФБ" for "Федеральный бюджет").  Titles must not contradict, and the first
+    row code must be new to the table.  The join is sure when the header repeats word for
+    word or the first code follows the last one; otherwise it is a guess."""
     if piece.continued:
-        return piece.grid.n_cols == current.grid.n_cols
-    if piece.layout.signature != current.layout.signature:
-        return False
-    if piece.title and current.title and piece.title != current.title:
-        return False
+        same_text = False
+    else:
+        same_text = piece.layout.signature == current.layout.signature
+        meaning = piece.layout.meaning
+        same_meaning = (
+            meaning is not None
+            and meaning == current.layout.meaning
+            and piece.layout.text_paths == current.layout.text_paths
+        )
+        if not (same_text or same_meaning):
+            return Join.NONE
+        if piece.grid.page == current.grid.page:
+            return Join.NONE  # a header again on the same page: the next table, not a page break
+        if piece.title and current.title and not same_title(piece.title, current.title):
+            return Join.NONE
     first = next((r.code for r in piece.rows if r.code), None)
     seen = {r.code for r in rows_so_far}
-    return first is None or first not in seen
+    if first is not None and first in seen:
+        return Join.NONE
+    last = next((r.code for r in reversed(rows_so_far) if r.code), None)
+    if same_text or code_follows(last, first) or _label_goes_on(piece):
+        return Join.SURE
+    return Join.GUESSED
+
+
+def same_title(a: str, b: str) -> bool:
+    """Titles of one table: equal once a continuation mark is dropped ("… (продолжение)")."""
+    def core(t: str) -> str:
+        return " ".join(CONTINUATION_MARK.sub("", t).split()).lower()
+
+    return core(a) == core(b)
+
+
+def _label_goes_on(piece: Piece) -> bool:
+    """The piece opens with the rest of a label wrapped over the page break."""
+    head = piece.rows[0] if piece.rows else None
+    return head is not None and head.code is None and not head.is_total and all(
+        c.status is Status.EMPTY for c in head.cells
+    )
+
+
+def code_follows(last: str | None, first: str | None) -> bool:
+    """Whether row code ``first`` can come right after ``last``: its first child
+    ("9" → "9.1"), its next sibling ("9.1.5" → "9.1.6") or an ancestor's next sibling
+    ("9.1.5" → "9.2", "9.13" → "10")."""
+    a, b = parse_code(last or ""), parse_code(first or "")
+    if a is None or b is None:
+        return False
+    if b.parts == (*a.parts, 1):
+        return True
+    for depth in range(len(a.parts), 0, -1):
+        if b.parts == (*a.parts[: depth - 1], a.parts[depth - 1] + 1):
+            return True
+    return False
 
 
 def pieces_to_tables(pieces: list[Piece]) -> list[Table]:
-    groups: list[tuple[Piece, list[Piece]]] = []
+    groups: list[tuple[Piece, list[Piece], list[Join]]] = []
     for piece in pieces:
-        if groups and _continues(piece, groups[-1][1][-1], _rows_of(groups[-1][1])):
+        join = Join.NONE
+        if groups:
+            join = _join(piece, groups[-1][1][-1], _rows_of(groups[-1][1]))
+        if join is not Join.NONE:
             groups[-1][1].append(piece)
+            groups[-1][2].append(join)
         else:
-            groups.append((piece, [piece]))
-    return [_group_to_table(i, head, members) for i, (head, members) in enumerate(groups, 1)]
+            groups.append((piece, [piece], [Join.SURE]))
+    return [
+        _group_to_table(i, head, members, joins)
+        for i, (head, members, joins) in enumerate(groups, 1)
+    ]
 
 
 def _rows_of(members: list[Piece]) -> list[Row]:
@@ -165,13 +317,15 @@ def _join_orphans(rows: list[Row]) -> list[Row]:
     return out
 
 
-def _group_to_table(index: int, head: Piece, members: list[Piece]) -> Table:
+def _group_to_table(index: int, head: Piece, members: list[Piece], joins: list[Join]) -> Table:
+    starts = [p.rows[0] for p in members]
     rows = _join_orphans(_rows_of(members))
     cell_pages = {c.page for r in rows for c in r.cells if c.page}
     pages = sorted(cell_pages | {p.grid.page for p in members})
     title = head.title
     cells = [c for r in rows for c in r.cells if c.status is not Status.EMPTY]
     parsed = sum(1 for c in cells if c.status is not Status.UNREADABLE)
+    doubts = _column_doubts(head) + _join_doubts(rows, members, joins, starts)
     return Table(
         id=f"t{index}",
         kind=head.kind,
@@ -180,8 +334,64 @@ def _group_to_table(index: int, head: Piece, members: list[Piece]) -> Table:
         pages=pages,
         engine=head.grid.engine,
         quality=round(parsed / len(cells), 4) if cells else 0.0,
+        confidence=structure_confidence(doubts),
+        doubts=doubts,
+        relations=grid_relations(head.grid, head.layout),
         rows=rows,
     )
+
+
+DOUBT_WEIGHT = {"inferred_column": 0.8, "unknown_column": 0.9, "guessed_join": 0.7}
+"""Each doubt multiplies a table's structural confidence by its weight."""
+
+
+def structure_confidence(doubts: list[Doubt]) -> float:
+    value = 1.0
+    for doubt in doubts:
+        value *= DOUBT_WEIGHT.get(doubt.reason, 0.9)
+    return round(value, 4)
+
+
+def _column_doubts(head: Piece) -> list[Doubt]:
+    if head.kind is TableKind.OTHER:
+        return []
+    pages = [head.grid.page]
+    out: list[Doubt] = []
+    for v in head.layout.values:
+        name = " / ".join(v.path) or "без заголовка"
+        if v.inferred and v.source is not None:
+            out.append(Doubt(
+                reason="inferred_column", pages=pages, column=list(v.path),
+                message=f"стр. {pages[0]}: графа «{name}» названа не по словам заголовка, а по "
+                f"числам: принята за «{SOURCE_WORDS[v.source]}»; проверки по ней — "
+                "предупреждения",
+            ))
+        elif v.source is None:
+            out.append(Doubt(
+                reason="unknown_column", pages=pages, column=list(v.path),
+                message=f"стр. {pages[0]}: графа «{name}» не распознана (ни бюджет, ни Всего): "
+                "её значения сохранены без источника и не проверялись",
+            ))
+    return out
+
+
+def _join_doubts(rows: list[Row], members: list[Piece], joins: list[Join],
+                 starts: list[Row]) -> list[Doubt]:
+    out: list[Doubt] = []
+    position = {id(r): i for i, r in enumerate(rows)}
+    for piece, join, start in zip(members, joins, starts, strict=True):
+        if join is not Join.GUESSED:
+            continue
+        at = position.get(id(start))
+        if at is None:  # the first row was a wrapped label, joined to the row above
+            at = next((position[id(r)] for r in piece.rows if id(r) in position), len(rows))
+        page = piece.grid.page
+        out.append(Doubt(
+            reason="guessed_join", pages=[page], from_row=at,
+            message=f"стр. {page}: продолжение таблицы присоединено без повторённого заголовка "
+            "и без продолжения номеров строк; суммы через разрыв страницы — предупреждения",
+        ))
+    return out
 
 
 def _year(title: str | None, rows: list[Row]) -> int | None:

@@ -8,27 +8,52 @@ from __future__ import annotations
 
 import re
 
-from schemas import Measure, Source, TableKind, Unit
+from svodka.schemas import Measure, Source, TableKind, Unit
 
-# Order matters: the first pattern that matches a header text wins.
-SOURCE_PATTERNS: tuple[tuple[Source, re.Pattern[str]], ...] = (
-    (Source.EXTRABUDGETARY, re.compile(r"внебюджет|^\s*вб\s*$", re.I)),
-    (Source.FEDERAL, re.compile(r"федеральн|^\s*фб\s*$", re.I)),
-    (
-        Source.REGIONAL,
-        re.compile(
-            r"субъекта|региональн|^\s*рб\s*$|бюджет\s+(области|края|республики|округа)"
-            r"|областн|краев|республиканск",
-            re.I,
-        ),
-    ),
-    (Source.TOTAL, re.compile(r"^\s*(всего|итого)\b|значение\s+показателя", re.I)),
+# Header wording.  A header text is matched in two normalised forms (``header_keys``):
+# ``spaced`` (lower case, ё→е, units in brackets, footnote marks and punctuation removed,
+# single spaces) and ``compact`` (the same with no spaces at all), so a word broken over
+# two lines inside a narrow cell ("Федераль ный", "Внебюдж етные источник и") and
+# abbreviations with or without dots ("Ф.Б.", "ф/б", "Внебюджет. средства") read alike.
+# Rules, first match wins: (source, compact prefixes/fragments, compact whole words).
+SOURCE_VOCAB: tuple[tuple[Source, tuple[str, ...], frozenset[str]], ...] = (
+    (Source.EXTRABUDGETARY, ("внебюдж", "внеб", "собственныесредства", "привлеченн"),
+     frozenset({"вб", "внб", "вбс"})),
+    (Source.FEDERAL, ("федеральн", "федбюдж", "средствафб"),
+     frozenset({"фб", "фбюджет"})),
+    (Source.REGIONAL, ("субъект", "региональн", "регбюдж", "областн", "краев", "республиканск",
+                       "окружн", "бюджетобласти", "бюджеткрая", "бюджетреспублики",
+                       "бюджетокруга", "бюджетсубъ", "средствасубъ", "бюджетрф"),
+     frozenset({"рб", "об", "кб", "бс", "бсрф", "рбюджет", "обюджет"})),
+    (Source.TOTAL, ("всего", "итого", "значениепоказателя", "общийобъем", "общаясумма",
+                    "объемфинансирования", "суммавсего"),
+     frozenset({"сумма", "всего", "итого"})),
+)
+# Sources matched anywhere in the text, not only at its start (a fragment of a longer
+# header: "Средства бюджета субъекта"); TOTAL words count only at the start.
+_ANYWHERE = frozenset({Source.EXTRABUDGETARY, Source.FEDERAL, Source.REGIONAL})
+
+MEASURE_VOCAB: tuple[tuple[Measure, tuple[str, ...], tuple[str, ...]], ...] = (
+    # (measure, compact prefixes, compact fragments anywhere)
+    (Measure.PLAN, ("план", "plan", "утвержд", "предусмотр", "запланир", "прогноз"),
+     ("плановое", "плановый", "утверждено", "назначени", "лимит")),
+    (Measure.FACT, ("факт", "fact", "исполн", "израсход", "освоен", "кассов"),
+     ("фактическ", "исполнено", "израсходовано", "освоено")),
 )
 
-MEASURE_PATTERNS: tuple[tuple[Measure, re.Pattern[str]], ...] = (
-    (Measure.PLAN, re.compile(r"^\s*план\b|утвержд|назначени|^\s*plan\b", re.I)),
-    (Measure.FACT, re.compile(r"^\s*факт|исполнен|^\s*fact\b", re.I)),
-)
+_BRACKETED_UNIT = re.compile(r"\(\s*(?:в\s+)?(?:тыс|млн|руб|ед|%|шт)[^)]*\)", re.I)
+_NOT_WORD = re.compile(r"[^0-9a-zа-я ]+")
+
+
+def header_keys(text: str) -> tuple[str, str]:
+    """(spaced, compact) normalised forms of one header text, for matching only."""
+    t = text.lower().replace("ё", "е")
+    t = _BRACKETED_UNIT.sub(" ", t)
+    t = re.sub(r",\s*(?:в\s+)?(?:тыс\.?|млн\.?)\s*руб\w*\.?", " ", t)
+    t = _NOT_WORD.sub(" ", t)
+    spaced = " ".join(t.split())
+    return spaced, spaced.replace(" ", "")
+
 
 CODE_HEADER = re.compile(r"^\s*(№|n\b|n\s*п/п|№\s*п/п|код)", re.I)
 # a column of identifiers, not amounts, although they are digits: "Код дохода", "Символ"
@@ -36,13 +61,20 @@ CODE_HEADER = re.compile(r"^\s*(№|n\b|n\s*п/п|№\s*п/п|код)", re.I)
 IDENTIFIER_HEADER = re.compile(r"^\s*(код|символ|шифр)\b", re.I)
 LABEL_HEADER = re.compile(r"наименовани|направлени|мероприяти|показател|статья|вид", re.I)
 BREAKDOWN = re.compile(r"^\s*в\s+т(ом)?\.?\s*ч(исле)?\.?", re.I)
-TOTAL_LABEL = re.compile(r"^\s*(итого|всего)\b", re.I)
+# a total row: "ИТОГО", "Итого по разделу I", "Всего по …", "БАЛАНС" (a balance sheet's total)
+TOTAL_LABEL = re.compile(r"^\s*(итого|всего|баланс)\b", re.I)
 
-TITLE_START = re.compile(
-    r"^\s*(отч[её]т|смета|ключев|план\b|показател|расход|сведени|прогноз|информаци|перечень)",
+# "(продолжение)", "Продолжение таблицы 2", "(окончание)": a title that says the table goes on
+CONTINUATION_MARK = re.compile(
+    r"[\s(,.–—-]*\b(?:продолжение|окончание|прод\.)(?:\s+табл(?:\.|ицы)?(?:\s*№?\s*\d+)?)?"
+    r"[\s).:]*$",
     re.I,
 )
-UNIT_CAPTION = re.compile(r"^\s*\(?\s*(тыс\.?|млн\.?)\s*(руб|рублей)", re.I)
+TITLE_START = re.compile(
+    r"^\s*(отч[её]т|смета|ключев|план\b|показател|расход|сведени|прогноз|информаци|перечень"
+    r"|таблица\s*(?:№\s*)?\d|сводн)",
+    re.I,
+)
 YEAR_IN_TITLE = re.compile(r"\b(?:в|на|за)\s+((?:19|20)\d\d)\s*(?:г\.|год)", re.I)
 ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
@@ -63,15 +95,26 @@ MONEY_LABEL = re.compile(r"^\s*(общий\s+)?объ[её]м|выручк|ты�
 
 
 def match_source(text: str) -> Source | None:
-    for source, pattern in SOURCE_PATTERNS:
-        if pattern.search(text):
+    """The funding source a header text names (``SOURCE_VOCAB``), or None."""
+    spaced, compact = header_keys(text)
+    if not compact:
+        return None
+    for source, fragments, words in SOURCE_VOCAB:
+        if compact in words or any(w in words for w in spaced.split()[:1]):
+            return source
+        if source in _ANYWHERE:
+            if any(f in compact for f in fragments):
+                return source
+        elif compact.startswith(fragments):
             return source
     return None
 
 
 def match_measure(text: str) -> Measure | None:
-    for measure, pattern in MEASURE_PATTERNS:
-        if pattern.search(text):
+    """План or факт as a header text names it (``MEASURE_VOCAB``), or None."""
+    _, compact = header_keys(text)
+    for measure, prefixes, fragments in MEASURE_VOCAB:
+        if compact.startswith(prefixes) or any(f in compact for f in fragments):
             return measure
     return None
 

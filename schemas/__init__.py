@@ -5,15 +5,18 @@
 found in a document, with provenance on every cell.
 """
 
-from schemas.errors import SvodkaError
-from schemas.grid import BBox, Grid, GridCell, Problem, RawDocument, TextLine
-from schemas.numformat import RU, NumberFormat
-from schemas.report import (
+from svodka.schemas.errors import SvodkaError
+from svodka.schemas.grid import BBox, Grid, GridCell, Problem, RawDocument, TextLine
+from svodka.schemas.numformat import RU, NumberFormat
+from svodka.schemas.report import (
     SCHEMA_VERSION,
     Cell,
+    Check,
     Document,
+    Doubt,
     Finding,
     Measure,
+    Relation,
     Report,
     Row,
     Severity,
@@ -30,6 +33,9 @@ __all__ = [
     "BBox",
     "Cell",
     "Document",
+    "Check",
+    "Doubt",
+    "Relation",
     "Finding",
     "Grid",
     "GridCell",

@@ -18,3 +18,11 @@ class SvodkaError(Exception):
 
     def one_line(self) -> str:
         return f"{self.path}: {self.stage}: {self.code}: {self.message}"
+
+    def __reduce__(self) -> tuple[object, tuple[str, str, str, str]]:
+        """Pickled with its fields (it crosses from a child process to the caller)."""
+        return _restore, (self.path, self.message, self.code, self.stage)
+
+
+def _restore(path: str, message: str, code: str, stage: str) -> SvodkaError:
+    return SvodkaError(path, message, code=code, stage=stage)

@@ -5,12 +5,13 @@ pandas is imported lazily so that the records themselves stay light.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from schemas.report import Cell, Report, Table
+    from svodka.schemas.report import Cell, Finding, Report, Row, Table
 
 CELL_COLUMNS = (
     "document", "table", "year", "code", "parent", "label", "measure", "source",
@@ -19,11 +20,12 @@ CELL_COLUMNS = (
 
 
 def cell_records(report: Report) -> list[dict[str, Any]]:
-    """One dict per cell, in document order (the tidy layout of cells.csv)."""
+    """One dict per cell, in document order (the tidy layout of cells.csv, plus the cell's
+    ``row_index`` and ``cell_index`` in its table)."""
     out = []
     for table in report.tables:
-        for row in table.rows:
-            for cell in row.cells:
+        for ri, row in enumerate(table.rows):
+            for ci, cell in enumerate(row.cells):
                 out.append(
                     {
                         "document": report.document.path,
@@ -38,6 +40,8 @@ def cell_records(report: Report) -> list[dict[str, Any]]:
                         "status": cell.status.value,
                         "unit": cell.unit.value if cell.unit else None,
                         "page": cell.page,
+                        "row_index": ri,
+                        "cell_index": ci,
                     }
                 )
     return out
@@ -46,7 +50,9 @@ def cell_records(report: Report) -> list[dict[str, Any]]:
 def report_to_cells_frame(report: Report) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame(cell_records(report), columns=list(CELL_COLUMNS))
+    frame = pd.DataFrame(cell_records(report),
+                         columns=[*CELL_COLUMNS, "row_index", "cell_index"])
+    return frame.astype({"row_index": "Int64", "cell_index": "Int64"})
 
 
 def path_title(path: list[str]) -> str:
@@ -111,3 +117,94 @@ def table_to_frame(table: Table) -> pd.DataFrame:
 
     header, body = table_to_wide_records(table)
     return pd.DataFrame(body, columns=header)
+
+
+# Where a finding stands: the cell it names, keyed by (row code, measure, source).
+CellKey = tuple[str | None, str | None, str | None]  # row code, measure, source
+T = TypeVar("T")
+
+
+def cell_key(row: Row, cell: Cell) -> CellKey:
+    return (row.code, cell.measure.value if cell.measure else None,
+            cell.source.value if cell.source else None)
+
+
+def place(placed: dict[CellKey, T], row: Row, cell: Cell, where: T) -> None:
+    """Record where ``cell`` of ``row`` stands: the first cell of a key wins, but a total row
+    without a code takes its key (a finding without a code names the total row)."""
+    key = cell_key(row, cell)
+    if row.code is None and row.is_total:
+        placed[key] = where
+    else:
+        placed.setdefault(key, where)
+
+
+def locate(placed: Mapping[CellKey, T], f: Finding) -> T | None:
+    """The cell a finding names; a finding without a source names the "total" column."""
+    measure = f.measure.value if f.measure else None
+    source = f.source.value if f.source else None
+    found = placed.get((f.code, measure, source))
+    if found is None and source is None:
+        found = placed.get((f.code, measure, "total"))
+    return found
+
+
+Position = tuple[int | None, int | None]  # row index, cell index within the table
+
+
+def finding_positions(report: Report) -> list[Position]:
+    """For each finding of ``report``, the row and the cell of its table it is about (as
+    indexes into ``table.rows`` and ``row.cells``): where the finding says it stands
+    (``row_index``, ``cell_index``), else the cell it names (``locate``), else the row of
+    its code; (None, None) for a finding about a whole table or document."""
+    cells: dict[str, dict[CellKey, tuple[int, int]]] = {}
+    rows: dict[str, dict[str | None, int]] = {}
+    for table in report.tables:
+        placed = cells.setdefault(table.id, {})
+        codes = rows.setdefault(table.id, {})
+        for ri, row in enumerate(table.rows):
+            for ci, cell in enumerate(row.cells):
+                place(placed, row, cell, (ri, ci))
+            if row.code is not None:
+                codes.setdefault(row.code, ri)
+    out: list[Position] = []
+    for f in report.findings:
+        if f.row_index is not None:  # the finding says where it stands
+            out.append((f.row_index, f.cell_index))
+            continue
+        if f.code is None and f.measure is None and f.source is None:
+            out.append((None, None))  # about a whole table or document
+            continue
+        where = locate(cells.get(f.table or "", {}), f)
+        if where is not None:
+            out.append(where)
+        elif f.code is not None and f.code in rows.get(f.table or "", {}):
+            out.append((rows[f.table or ""][f.code], None))
+        else:
+            out.append((None, None))
+    return out
+
+
+FINDING_FRAME_COLUMNS = (
+    "document", "sha256", "severity", "rule", "table", "code", "measure", "source", "actual",
+    "expected", "page", "message", "row_index", "cell_index",
+)  # fmt: skip
+
+
+def report_to_findings_frame(report: Report) -> pd.DataFrame:
+    import pandas as pd
+
+    doc = report.document
+    records = [
+        {"document": doc.path, "sha256": doc.sha256, "severity": f.severity.value,
+         "rule": f.rule, "table": f.table, "code": f.code,
+         "measure": f.measure.value if f.measure else None,
+         "source": f.source.value if f.source else None, "actual": f.actual,
+         "expected": f.expected, "page": f.page, "message": f.message,
+         "row_index": ri, "cell_index": ci}
+        for f, (ri, ci) in zip(report.findings, finding_positions(report), strict=True)
+    ]  # fmt: skip
+    frame = pd.DataFrame(records, columns=list(FINDING_FRAME_COLUMNS))
+    for name in ("row_index", "cell_index", "page"):
+        frame[name] = frame[name].astype("Int64")
+    return frame

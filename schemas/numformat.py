@@ -6,6 +6,7 @@ the normaliser uses it to parse.  Nothing else should spell these characters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,3 +43,20 @@ def format_ru(value: Decimal, decimals: int | None = None, fmt: NumberFormat = R
     groups.insert(0, int_part)
     grouped = fmt.group_chars[0].join(groups)
     return sign + grouped + (fmt.decimal_chars[0] + frac if frac else "")
+
+
+UNIT_CAPTION = re.compile(
+    r"^\s*\(?\s*(?:ед(?:\.|иница)?\s*изм(?:\.|ерения)?\s*[:\-–]?\s*)?(?:в\s+)?"
+    r"(?:(?:тыс\.?|тысяч[а-я]*|млн\.?|миллион[а-я]*)\s*)?(?:руб\.?|рубл[а-я]*)\s*\)?\s*\.?\s*$",
+    re.I,
+)
+"""A caption that names only the unit of a table: "(тыс. рублей)", "тыс. руб.",
+"Единица измерения: тыс. рублей", "(в рублях)". It sits above or beside a table and is
+never one of its header cells. A bare "рублей" is not a caption: it may be the second
+line of a header cell ("Сумма, / рублей")."""
+
+_CAPTION_MARK = re.compile(r"^\s*\(|тыс|млн|милл|изм|^\s*в\s", re.I)
+
+
+def is_unit_caption(text: str) -> bool:
+    return bool(UNIT_CAPTION.match(text) and _CAPTION_MARK.search(text))

@@ -131,6 +131,35 @@ class Row(_Model):
     )
 
 
+class Doubt(_Model):
+    """Something svodka had to guess about a table's structure.  Arithmetic through a
+    doubtful column or across a guessed join is reported as a warning, never an error."""
+
+    reason: str = Field(
+        description="inferred_column (meaning read from the numbers) | unknown_column "
+        "(meaning not found: cells kept without a source) | guessed_join (a piece joined "
+        "over a page break without a repeated header or continuing row codes)"
+    )
+    message: str = Field(description="what was guessed and why, for people (Russian)")
+    pages: list[int] = Field(default_factory=list)
+    column: list[str] | None = Field(default=None, description="header path of the column")
+    from_row: int | None = Field(
+        default=None, description="guessed_join: index in rows of the first row after the join"
+    )
+
+
+class Relation(_Model):
+    """A relation between columns the table states itself: a formula of its column-numbering
+    row ("12=10*11", "5 = 3 + 4").  Checked on every body row (``Report.checks``)."""
+
+    kind: str = Field(description="column_formula")
+    text: str = Field(description="as printed: \"12=10*11\"")
+    op: str = Field(description="sum | product")
+    target: list[str] = Field(description="header path of the column the formula gives")
+    terms: list[list[str]] = Field(description="header paths of the columns it is made of")
+    page: int | None = None
+
+
 class Table(_Model):
     id: str
     kind: TableKind = TableKind.OTHER
@@ -139,11 +168,22 @@ class Table(_Model):
     pages: list[int] = Field(default_factory=list)
     engine: str | None = Field(default=None, description="extractor that found the table")
     quality: float | None = Field(default=None, description="0..1, share of value cells parsed")
+    confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="0..1, how sure svodka is of the table's structure (header meanings, "
+        "joins over pages): 1 when nothing was guessed; each doubt lowers it",
+    )
+    doubts: list[Doubt] = Field(default_factory=list)
+    relations: list[Relation] = Field(
+        default_factory=list, description="column relations the table itself states"
+    )
     rows: list[Row] = Field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """The table laid out like the report (wide): code, label, one column per header path."""
-        from schemas.frames import table_to_frame
+        from svodka.schemas.frames import table_to_frame
 
         return table_to_frame(self)
 
@@ -159,6 +199,38 @@ class Finding(_Model):
     expected: DecimalStr | None = None
     message: str
     page: int | None = None
+    row_index: int | None = Field(
+        default=None, ge=0,
+        description="the row the finding is about: its index in the table's rows (the ИТОГО "
+        "row too, which has no code); null for a finding about a whole table or document",
+    )
+    cell_index: int | None = Field(
+        default=None, ge=0,
+        description="the cell the finding names: its index in that row's cells; null when "
+        "it names none",
+    )
+
+
+class DocumentError(_Model):
+    """Why a file could not be read at all (the report's status is then ``failure``)."""
+
+    code: str = Field(description="stable error code: E_NOT_PDF, E_ENCRYPTED, E_TIMEOUT, …")
+    stage: str = Field(default="extract", description="the stage that gave up: extract, run, …")
+    message: str = Field(description="the reason for people (Russian)")
+
+
+class Check(_Model):
+    """One relation checked in a table, held or not: what "no errors" verified."""
+
+    table: str
+    rule: str = Field(description="sources_sum | children_sum | grand_total | breakdown | "
+                      "total_rows | column_formula | column_product")
+    relation: str = Field(description="the relation, for people (Russian)")
+    declared: bool = Field(description="stated by the table (labels, codes, header words, "
+                           "numbering row); false: read from the numbers (broken: warnings)")
+    column: list[str] | None = Field(default=None, description="header path, when one column")
+    equations: int = Field(ge=0, description="equations checked (rows × columns)")
+    broken: int = Field(ge=0, description="of them, not holding")
 
 
 class Report(_Model):
@@ -167,9 +239,27 @@ class Report(_Model):
     status: str = Field(default="success", description="success | partial | failure")
     tables: list[Table] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    checks: list[Check] = Field(
+        default_factory=list, description="every relation checked, table by table; empty: "
+        "nothing was checked"
+    )
+    error: DocumentError | None = Field(
+        default=None,
+        description="status failure for a file that could not be read: its error code, "
+        "stage and reason (also given as an error finding whose rule is the code)",
+    )
 
     def cells_frame(self) -> pd.DataFrame:
         """Tidy view: one row per cell (document, table, code, … value, status, unit, page)."""
-        from schemas.frames import report_to_cells_frame
+        from svodka.schemas.frames import report_to_cells_frame
 
         return report_to_cells_frame(self)
+
+    def findings_frame(self) -> pd.DataFrame:
+        """One row per finding (document, sha256, severity, rule, table, code, measure,
+        source, actual, expected, page, message, row_index, cell_index): ``row_index`` /
+        ``cell_index`` point into ``tables[…].rows`` and ``row.cells``, as in the batch
+        exports, the ИТОГО row included."""
+        from svodka.schemas.frames import report_to_findings_frame
+
+        return report_to_findings_frame(self)

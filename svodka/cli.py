@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -14,17 +15,26 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from export import report_to_json, write_text_atomic
-from export.store import StoreError
-from schemas import Report, Severity, SvodkaError
 from svodka import __version__
-from svodka.api import read
-from svodka.pipeline import paths_to_files, run_batch
+from svodka.api import failure_report, read
+from svodka.export import report_to_json, write_text_atomic
+from svodka.export.store import StoreError
+from svodka.pipeline import BatchInputError, BatchResult, Outcome, paths_to_files, run_batch
 from svodka.progress import BatchProgress, failures_table, summary_table
-from svodka.render import SEVERITY_RU, counts_line, grouped, report_to_markdown, reports_to_json
+from svodka.render import (
+    SEVERITY_RU,
+    checks_line,
+    counts_line,
+    grouped,
+    report_to_markdown,
+    reports_to_json,
+)
+from svodka.schemas import Report, Severity, SvodkaError
+from svodka.schemas.limits import DEFAULT_MAX_PAGES, Limits
+from svodka.validate import checked_tables
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_NOT_CHECKED = 0, 1, 2, 3
 
 app = typer.Typer(
     help="svodka: отчёты ЦКР (PPTX, PDF, DOCX, XLSX) → проверенные таблицы.\n\n"
@@ -33,6 +43,33 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 out_console = Console()
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+FAIL_ON = {FailOn.error: {Severity.ERROR}, FailOn.warning: {Severity.ERROR, Severity.WARNING},
+           FailOn.info: set(Severity)}
+
+
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
+    "(0: no limit).")]
+MemoryOption = Annotated[int, typer.Option(
+    "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
+    "fails with E_MEMORY (0: no limit).")]
+MaxPagesOption = Annotated[int, typer.Option(
+    "--max-pages", min=0, help="Pages a PDF may have; a longer one fails with E_LIMIT "
+    "(0: no limit).")]
+
+
+def _limits(timeout: float, memory_mb: int, max_pages: int) -> Limits:
+    """The command's limits (README, "Limits"); 0 switches one off."""
+    return Limits(timeout=timeout or None, memory_mb=memory_mb or None,
+                  max_pages=max_pages or None)
 
 
 class CheckFormat(StrEnum):
@@ -54,13 +91,21 @@ def main(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """svodka — отчёты ЦКР в проверенные таблицы."""
+    # in a pipe or a file a line is never wrapped: `svodka check F | grep 9.6` finds it whole
+    out_console.soft_wrap = not out_console.is_terminal
 
 
-def _read_or_exit(path: Path, password: str | None) -> Report:
+def _read_or_exit(path: Path, password: str | None, limits: Limits,
+                  as_json: bool = False) -> Report:
+    """The report; for a file that cannot be read, one line on stderr (with ``as_json`` the
+    contract document of the failure on stdout too), and exit 2."""
     try:
-        return read(path, password=password)
+        return read(path, password=password, limits=limits)
     except SvodkaError as exc:
         typer.echo(exc.one_line(), err=True)
+        if as_json:
+            sys.stdout.write(report_to_json(failure_report(path, exc.code, exc.message,
+                                                           exc.stage)))
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -69,14 +114,18 @@ def extract(
     file: Annotated[Path, typer.Argument(help="PDF, PPTX, DOCX or XLSX file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the contract JSON.")] = False,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Extract every table of FILE.
 
     Example: [bold]svodka extract raw/smolensk-2017-deck.pdf --json > report.json[/]
 
-    Exit 0 when the file was read, 2 when it could not be read (one line on stderr).
+    Exit 0 when the file was read, 2 when it could not be read (one line on stderr; with
+    --json the contract document with status "failure" and the error code on stdout).
     """
-    report = _read_or_exit(file, password)
+    report = _read_or_exit(file, password, _limits(timeout, memory_mb, max_pages), as_json)
     if as_json:
         sys.stdout.write(report_to_json(report))
     else:
@@ -110,6 +159,13 @@ def check(
         "--out", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout.")]
     = None,
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print nothing (text format): the exit code says it all.")] = False,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Exit 1 on findings of this severity or worse.")] = FailOn.error,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
 ) -> None:
     """Check the arithmetic of reports and list every finding.
 
@@ -118,48 +174,76 @@ def check(
     For QA: [bold]svodka check raw/*.pdf --format html --out проверка.html[/] writes one
     self-contained page (no network) with every table as the document has it, the wrong
     cells highlighted with the expected value, and for PDFs a picture of each wrong cell.
+    In scripts: [bold]svodka check отчёт.pdf --quiet --fail-on warning[/].
 
-    Exit 0: no errors; 1: arithmetic errors found; 2: a file could not be read.
+    Exit 0: no errors; 1: findings at --fail-on or worse (default: errors); 2: a file could
+    not be read (with --format json it is listed with status "failure" and its error code);
+    3: nothing found, but a document had no table whose arithmetic could be checked.
     """
-    reports: list[Report] = []
-    sources: list[Path] = []
-    failures: list[str] = []
-    for f in files:
-        try:
-            reports.append(read(f, password=password))
-            sources.append(f)
-        except SvodkaError as exc:
-            typer.echo(exc.one_line(), err=True)
-            failures.append(exc.one_line())
+    limits = _limits(timeout, memory_mb, max_pages)
+    reports, sources, failures, every = _read_all(files, password, limits)
+    checked = {r.document.path: checked_tables(r) for r in reports}
     if fmt is CheckFormat.json:
-        text = reports_to_json(reports) + "\n"
+        text = reports_to_json(every, checked) + "\n"
     elif fmt is CheckFormat.markdown:
         text = "\n".join(report_to_markdown(r) for r in reports)
     elif fmt is CheckFormat.html:
-        from export.html import reports_to_html
+        from svodka.export.html import reports_to_html
 
         text = reports_to_html(reports, sources=sources, password=password, unreadable=failures)
-    elif out is not None:
-        buf = io.StringIO()
-        console = Console(file=buf, color_system=None, width=120)
-        for r in reports:
-            _print_findings(r, console)
-        text = buf.getvalue()
-    else:
+    elif quiet:
         text = ""
-        for r in reports:
-            _print_findings(r, out_console)
+    else:
+        text = _findings_text(reports, checked, to_file=out is not None)
     if out is not None:
         write_text_atomic(out, text)
     else:
         sys.stdout.write(text)
+    raise typer.Exit(_check_exit(reports, failures, checked, FAIL_ON[fail_on]))
+
+
+def _read_all(files: list[Path], password: str | None, limits: Limits
+              ) -> tuple[list[Report], list[Path], list[str], list[Report]]:
+    """Reports and their sources; for the files that cannot be read, one line each on
+    stderr; and every file's contract document in order (status failure for those)."""
+    reports: list[Report] = []
+    sources: list[Path] = []
+    failures: list[str] = []
+    every: list[Report] = []
+    for f in files:
+        try:
+            reports.append(read(f, password=password, limits=limits))
+            sources.append(f)
+            every.append(reports[-1])
+        except SvodkaError as exc:
+            typer.echo(exc.one_line(), err=True)
+            failures.append(exc.one_line())
+            every.append(failure_report(f, exc.code, exc.message, exc.stage))
+    return reports, sources, failures, every
+
+
+def _check_exit(reports: list[Report], failures: list[str], checked: dict[str, list[str]],
+                fail_on: set[Severity]) -> int:
     if failures:
-        raise typer.Exit(EXIT_UNREADABLE)
-    has_errors = any(f.severity is Severity.ERROR for r in reports for f in r.findings)
-    raise typer.Exit(EXIT_FINDINGS if has_errors else EXIT_OK)
+        return EXIT_UNREADABLE
+    if any(f.severity in fail_on for r in reports for f in r.findings):
+        return EXIT_FINDINGS
+    if any(not checked[r.document.path] for r in reports):
+        return EXIT_NOT_CHECKED
+    return EXIT_OK
 
 
-def _print_findings(report: Report, console: Console) -> None:
+def _findings_text(reports: list[Report], checked: dict[str, list[str]], to_file: bool) -> str:
+    """The findings for people: printed to stdout (returns ""), or returned for a file."""
+    buf = io.StringIO()
+    console = Console(file=buf, color_system=None, width=120, soft_wrap=True) if to_file \
+        else out_console
+    for r in reports:
+        _print_findings(r, console, checked[r.document.path])
+    return buf.getvalue()
+
+
+def _print_findings(report: Report, console: Console, checked: list[str]) -> None:
     # document text is untrusted: escaped, so "[/]" or "[link=…]" in a title stays text
     console.rule(f"[bold]{escape(report.document.path)}[/]")
     styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -169,6 +253,7 @@ def _print_findings(report: Report, console: Console) -> None:
             console.print(f"  [{styles[f.severity]}]{SEVERITY_RU[f.severity]}[/] "
                           f"[dim]{escape(f.rule)}[/] {escape(f.message)}", highlight=False)
     console.print(counts_line(report.findings))
+    console.print(checks_line(report), highlight=False)
 
 
 @app.command()
@@ -186,36 +271,64 @@ def run(
         "--db", metavar="URL",
         help="Store: postgresql://user@host/db or a DuckDB file (default: OUT/svodka.duckdb)")]
     = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", min=0, help="Seconds per file; past it the file fails with E_TIMEOUT "
-        "(0: no limit).")] = DEFAULT_TIMEOUT,
-    memory_mb: Annotated[int, typer.Option(
-        "--memory-mb", min=0, help="Memory (address space) per file in MiB; past it the file "
-        "fails with E_MEMORY (0: no limit).")] = DEFAULT_MEMORY_MB,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    memory_mb: MemoryOption = DEFAULT_MEMORY_MB,
+    max_pages: MaxPagesOption = DEFAULT_MAX_PAGES,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress and no summary: only the failed files, on stderr.")]
+    = False,
 ) -> None:
     """Batch job: every document under PATHS into OUT and into a database.
 
-    Per document: OUT/<name>-<hash>/ with report.json and CSVs.  For the batch:
-    cells.csv, findings.csv, cells.parquet, svodka.xlsx (wrong cells highlighted),
-    datapackage.json, and the store (DuckDB file OUT/svodka.duckdb or --db).
+    Per document: OUT/<name>-<hash>/ with report.json and CSVs.  For the batch: the
+    store (DuckDB file OUT/svodka.duckdb or --db), and from it documents.csv, cells.csv,
+    findings.csv, failures.csv, cells.parquet, svodka.xlsx (wrong cells highlighted) and
+    datapackage.json.
 
     Example: [bold]svodka run raw/ --out out/ --jobs 2 --db postgresql://svodka@localhost/svodka[/]
 
-    Exit 0 when every file was read, 1 when some failed (listed with reasons)
-    or the database could not be written.
+    Every batch file is written from the whole store, so it holds every document
+    imported into it so far; the files change only when the batch succeeded.
+
+    Exit 0 when every file was read (or there was none), 1 when some failed (listed with
+    reasons), 2 when the batch could not run: an input path is missing or the store cannot
+    be opened or written (one line on stderr; no output changed).
     """
     if csv_dialect not in ("default", "excel-ru"):
         raise typer.BadParameter("--csv-dialect: default or excel-ru")
 
     targets = paths or [Path("raw")]
+    progress = contextlib.nullcontext(_failures_to_stderr) if quiet \
+        else BatchProgress(out_console, len(paths_to_files(targets)))
     try:
-        with BatchProgress(out_console, len(paths_to_files(targets))) as progress:
+        with progress as on_outcome:
             result = run_batch(targets, out, jobs=jobs, force=force, dialect=csv_dialect,
-                               password=password, db=db, on_outcome=progress,
-                               timeout=timeout or None, memory_mb=memory_mb or None)
+                               password=password, db=db, on_outcome=on_outcome,
+                               timeout=timeout or None, memory_mb=memory_mb or None,
+                               max_pages=max_pages or None)
+    except BatchInputError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
     except StoreError as exc:
-        typer.echo(f"база данных: {exc}", err=True)
-        raise typer.Exit(EXIT_FINDINGS) from exc
+        reason = " ".join(str(exc).split())  # one line, whatever the driver said
+        typer.echo(f"{db or out / 'svodka.duckdb'}: run: E_STORE: {reason}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    if result.empty:
+        typer.echo(f"{', '.join(map(str, targets))}: run: нет файлов PDF, PPTX, DOCX или XLSX; "
+                   "ничего не изменено", err=True)
+        raise typer.Exit(EXIT_OK)
+    if not quiet:
+        _print_batch_summary(result, out)
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_FINDINGS)
+
+
+def _failures_to_stderr(o: Outcome) -> None:
+    """``--quiet``: only the files that failed, one line each (``FILE: run: CODE: reason``)."""
+    if o.status == "failed":
+        typer.echo(f"{o.path}: run: {o.reason}", err=True)
+
+
+def _print_batch_summary(result: BatchResult, out: Path) -> None:
     out_console.print(summary_table(result))
     failures = failures_table(result)
     if failures is not None:
@@ -224,7 +337,6 @@ def run(
                       f"{result.count('skipped')}, дубликатов {result.count('duplicate')}, "
                       f"с ошибкой {result.count('failed')}; "
                       f"выводы в {out}/", highlight=False)
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_FINDINGS)
 
 
 @app.command()
@@ -238,7 +350,7 @@ def schema(
 
 
 def default_schema_path() -> Path:
-    import schemas
+    from svodka import schemas
 
     return Path(schemas.__file__).parent / "report.schema.json"
 

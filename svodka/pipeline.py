@@ -2,12 +2,14 @@
 
     paths_to_files -> _plan (skip unchanged files and duplicates)
       -> file_to_outcome (one worker process per file; per-document outputs)
-      -> outcome_to_batch (the parent, in path order, while the workers run: batch outputs)
+      -> outcome_to_store (the parent, in path order, while the workers run: the store)
+      -> store_to_exports (the batch exports, from the whole store, replaced together)
 
 A bad file never stops the batch: it becomes a failed outcome with a one-line
 reason.  A document is its content: a file whose bytes equal an earlier file's (in
 path order) is a ``duplicate`` outcome, read once and written once.  A manifest keyed
-by sha256 lets a re-run skip unchanged files.
+by sha256 lets a re-run skip unchanged files; it keeps every document and failed file
+of earlier batches into the same folder.
 """
 
 from __future__ import annotations
@@ -15,27 +17,30 @@ from __future__ import annotations
 import json
 import queue
 import re
+import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
-from export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
-from extract import SUPPORTED_SUFFIXES
-from extract.common import sha256_of
-from schemas import Report, Severity, SvodkaError
-from schemas.frames import CELL_COLUMNS
-from svodka.api import read
+from svodka.api import failure_report, read
+from svodka.export import DIALECTS, Dialect, write_csv, write_report_json, write_text_atomic
+from svodka.export.atomic import recover_staging
+from svodka.export.csvout import FINDING_COLUMNS, cells_rows, finding_rows, write_table_csv
+from svodka.extract import SUPPORTED_SUFFIXES
+from svodka.extract.common import sha256_of
+from svodka.schemas import Report, Severity, SvodkaError
+from svodka.schemas.frames import CELL_COLUMNS
+from svodka.schemas.limits import DEFAULT_MAX_PAGES
 from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Failure, Limits, run_limited
 
 if TYPE_CHECKING:
-    from export.batch import BatchWriter
+    from svodka.export.batch import Folder, StoreWriter
+    from svodka.export.store import Store
 
 MANIFEST = "manifest.json"
-BATCH_FILES = ("cells.csv", "findings.csv", "cells.parquet", "svodka.xlsx", "datapackage.json")
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Outcome:
 @dataclass
 class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
+    empty: bool = False  # no supported file under the paths: nothing was done
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -88,15 +94,17 @@ def write_document_outputs(report: Report, folder: Path, dialect: Dialect) -> No
     _document_csvs(report, folder, dialect)
 
 
-def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None) -> Outcome:
-    """Process one file in a worker; never raises for a bad document."""
+def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | None,
+                    limits: Limits | None = None) -> Outcome:
+    """Process one file in a worker; never raises for a bad document.  The worker holds
+    the time and memory ``limits``; the reader applies the others."""
     try:
         sha = sha256_of(path)
     except OSError as exc:
         return Outcome(str(path), "", "failed", reason=f"E_IO: {exc.strerror}")
     folder = out / safe_name(path, sha)
     try:
-        report = read(path, password=password)
+        report = read(path, password=password, limits=(limits or Limits()).in_process())
     except SvodkaError as exc:
         return Outcome(str(path), sha, "failed", reason=f"{exc.code}: {exc.message}")
     except MemoryError:
@@ -115,55 +123,95 @@ def file_to_outcome(path: Path, out: Path, dialect_name: str, password: str | No
 def _remove_stale_temporaries(out: Path) -> None:
     """Temporary files of an interrupted run (``.name.XXXX.tmp``) are never outputs."""
     for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
-def _load_manifest(out: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        return dict(data.get("documents", {}))
-    except (OSError, ValueError):
-        return {}
+class Manifest:
+    """``manifest.json``: every document read into ``out`` so far (by sha256: path, folder,
+    counts, the dialect of its CSVs) and every file that failed (by path: sha256, code,
+    reason), merged over batches; ``batch`` describes the store state the batch exports
+    were last written from."""
+
+    def __init__(self, out: Path, data: dict[str, Any]) -> None:
+        self.out = out
+        self.documents: dict[str, dict[str, Any]] = dict(data.get("documents", {}))
+        self.failures: dict[str, dict[str, Any]] = dict(data.get("failures", {}))
+        self.batch: Any = data.get("batch")
+
+    @classmethod
+    def load(cls, out: Path) -> Manifest:
+        try:
+            data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        return cls(out, data if isinstance(data, dict) else {})
+
+    def record(self, o: Outcome) -> None:
+        if o.status in ("done", "skipped") and o.out_dir:
+            self.documents[o.sha256] = {"path": o.path, "out_dir": o.out_dir,
+                                        "errors": o.errors, "warnings": o.warnings,
+                                        "dialect": o.dialect}
+            self.failures.pop(o.path, None)
+        elif o.status == "failed":
+            code, message = failure_code(o.reason)
+            self.failures[o.path] = {"sha256": o.sha256, "code": code, "message": message}
+        elif o.status == "duplicate":
+            self.failures.pop(o.path, None)
+
+    def save(self, batch: dict[str, Any] | None = None) -> None:
+        """Written atomically; ``batch`` only once every batch export was written."""
+        self.batch = batch
+        data: dict[str, Any] = {"documents": self.documents, "failures": self.failures}
+        if batch is not None:
+            data["batch"] = batch
+        write_text_atomic(self.out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1,
+                                                          sort_keys=True))
+
+    def folders(self, dialect: Dialect) -> dict[str, Folder]:
+        """The documents whose CSV folders stand in ``out``, with their CSVs' dialect."""
+        from svodka.export.batch import Folder
+
+        found = {}
+        for sha, entry in self.documents.items():
+            folder = Path(entry.get("out_dir", ""))
+            if folder.name and folder.parent.resolve() == self.out.resolve() \
+                    and (folder / "report.json").is_file():
+                found[sha] = Folder(folder.name, DIALECTS.get(entry.get("dialect") or "",
+                                                              dialect))
+        return found
 
 
-def _batch_key(outcomes: list[Outcome], dialect: str, db: str | None) -> dict[str, Any]:
-    shas = sorted(o.sha256 for o in outcomes if o.status in ("done", "skipped"))
-    return {"dialect": dialect, "db": db or "", "documents": shas}
+def failure_code(reason: str | None) -> tuple[str, str]:
+    """``"E_CODE: reason"`` → (code, reason)."""
+    code, _, message = (reason or "").partition(": ")
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", code) or not message:
+        return "E_INTERNAL", reason or ""
+    return code, message
 
 
-def _batch_is_current(out: Path, outcomes: list[Outcome], dialect: str, db: str | None) -> bool:
-    """Nothing new since the last complete run: its batch outputs stand as they are."""
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (
-        data.get("batch") == _batch_key(outcomes, dialect, db)
-        and all(o.status == "skipped" for o in outcomes)
-        and all((out / name).is_file() for name in BATCH_FILES)
-        and (db is not None or (out / "svodka.duckdb").is_file())
-    )
+def _batch_key(store: Store, dialect: str, db: str | None) -> dict[str, Any]:
+    return {"dialect": dialect, "db": db or "", "store": store.state()}
 
 
-def _save_manifest(
-    out: Path, outcomes: list[Outcome], batch: dict[str, Any] | None = None
-) -> None:
-    docs = {o.sha256: {"path": o.path, "out_dir": o.out_dir or "", "errors": o.errors,
-                       "warnings": o.warnings, "dialect": o.dialect}
-            for o in outcomes if o.status in ("done", "skipped") and o.out_dir}
-    data: dict[str, Any] = {"documents": docs}
-    if batch is not None:
-        data["batch"] = batch  # set only once every batch output was written
-    write_text_atomic(out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1,
-                                                 sort_keys=True))
+def _exports_are_current(manifest: Manifest, store: Store, dialect: str,
+                         db: str | None) -> bool:
+    """Nothing changed in the store since the last exports were written from it."""
+    from svodka.export.batch import EXPORT_FILES
+
+    return (manifest.batch == _batch_key(store, dialect, db)
+            and all((manifest.out / name).is_file() for name in EXPORT_FILES))
 
 
-def _plan(files: list[Path], out: Path, force: bool) -> tuple[list[Path], list[Outcome]]:
+def _plan(files: list[Path], out: Path, force: bool,
+          manifest: Manifest | None = None) -> tuple[list[Path], list[Outcome]]:
     """The files to read, and the outcomes known without reading: ``skipped`` (unchanged
     since the manifest's run, unless ``force``) and ``duplicate`` (the same bytes and
     suffix as an earlier file; empty files are left to fail one by one).  A file that
     cannot be hashed here is left to its worker, which reports it."""
-    manifest = {} if force else _load_manifest(out)
+    documents = {} if force else (manifest or Manifest.load(out)).documents
     todo: list[Path] = []
     known: list[Outcome] = []
     first: dict[tuple[str, str], Path] = {}
@@ -179,7 +227,7 @@ def _plan(files: list[Path], out: Path, force: bool) -> tuple[list[Path], list[O
                                  reason=f"то же содержимое, что у {first[key]}"))
             continue
         first.setdefault(key, f)
-        entry = manifest.get(sha)
+        entry = documents.get(sha)
         if entry and (Path(entry["out_dir"]) / "report.json").is_file():
             known.append(Outcome(str(f), sha, "skipped", str(entry["out_dir"]),
                                  errors=int(entry.get("errors", 0)),
@@ -200,32 +248,55 @@ def _document_csvs(report: Report, folder: Path, dialect: Dialect) -> None:
 def outcomes_to_batch_outputs(
     outcomes: list[Outcome], out: Path, dialect: Dialect, db: str | None = None
 ) -> None:
-    """Batch outputs of every good document (done or skipped), in path order, one report in
-    memory at a time (``export.batch.BatchWriter``).
+    """The store and the batch exports for outcomes already known (what ``run_batch`` does
+    after its workers): every good document (done or skipped) and every failed file into
+    the store, in path order, one report in memory at a time; then every export from the
+    whole store (``export.batch.store_to_exports``) and the manifest.
 
-    Files: cells.csv, findings.csv, cells.parquet, svodka.xlsx, datapackage.json (describing
-    every CSV).  Store: ``db`` (a PostgreSQL URL or a DuckDB file; default
-    ``out/svodka.duckdb``) gets every document that is new or redone; a skipped one only
-    when the store lacks it.  Raises ``StoreError`` when the store cannot be written.
+    ``db``: a PostgreSQL URL or a DuckDB file (default ``out/svodka.duckdb``).  Raises
+    ``StoreError`` when the store cannot be opened or written; then no export changes.
     """
-    from export.batch import BatchWriter  # openpyxl, pyarrow, duckdb: only for a batch
+    from svodka.export.batch import StoreWriter
+    from svodka.export.store import open_store
 
-    with BatchWriter(out, dialect, db) as batch:
+    manifest = Manifest.load(out)
+    with open_store(db or out / "svodka.duckdb") as store:
+        writer = StoreWriter(store)
         for o in sorted(outcomes, key=lambda o: o.path):
-            outcome_to_batch(o, batch, out, dialect)
+            outcome_to_store(o, writer, out, dialect)
+            manifest.record(o)
+        _finish_batch(writer, manifest, dialect, db)
 
 
-def outcome_to_batch(o: Outcome, batch: BatchWriter, out: Path, dialect: Dialect) -> None:
-    """Add one good document's report to the batch outputs (others are not outputs)."""
+def _finish_batch(writer: StoreWriter, manifest: Manifest, dialect: Dialect,
+                  db: str | None) -> None:
+    from svodka.export.batch import store_to_exports
+
+    writer.flush()
+    store_to_exports(writer.store, manifest.out, dialect, manifest.folders(dialect))
+    manifest.save(_batch_key(writer.store, dialect.name, db))
+
+
+def outcome_to_store(o: Outcome, writer: StoreWriter, out: Path, dialect: Dialect) -> None:
+    """One outcome into the store: a good document's report (a skipped one only when the
+    store lacks it), a failed file's code and reason; a duplicate is nothing new."""
+    from svodka.export.store import FailedFile
+
+    if o.status == "failed":
+        code, message = failure_code(o.reason)
+        writer.fail(FailedFile(o.path, o.sha256, code, message))
+        return
     if o.out_dir is None or o.status not in ("done", "skipped"):
         return
     folder = Path(o.out_dir)
+    stale_csvs = o.status == "skipped" and o.dialect != dialect.name  # another dialect
+    if o.status == "skipped" and not stale_csvs and writer.store.has_document(o.sha256):
+        return
     report = Report.model_validate_json((folder / "report.json").read_text("utf-8"))
-    if o.status == "skipped" and o.dialect != dialect.name:  # an earlier run, other dialect
+    if stale_csvs:
         _document_csvs(report, folder, dialect)
         o.dialect = dialect.name
-    inside = folder.resolve().parent == out.resolve()
-    batch.add(report, folder=folder.name if inside else None, keep_stored=o.status == "skipped")
+    writer.add(report, keep_stored=o.status == "skipped")
 
 
 class _InPathOrder:
@@ -286,9 +357,10 @@ class _Task:
     out: Path
     dialect: str
     password: str | None
+    limits: Limits
 
     def __call__(self, path: Path) -> Outcome:
-        return file_to_outcome(path, self.out, self.dialect, self.password)
+        return file_to_outcome(path, self.out, self.dialect, self.password, self.limits)
 
     @staticmethod
     def failed(path: Path, failure: Failure) -> Outcome:
@@ -297,6 +369,10 @@ class _Task:
         except OSError:
             sha = ""
         return Outcome(str(path), sha, "failed", reason=f"{failure.code}: {failure.reason}")
+
+
+class BatchInputError(Exception):
+    """An input path of the batch does not exist (one line, ``PATH: run: E_IO: reason``)."""
 
 
 def run_batch(
@@ -311,47 +387,149 @@ def run_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_mb: int | None = DEFAULT_MEMORY_MB,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
 ) -> BatchResult:
     """Process every supported file under ``paths`` into ``out``.
 
     ``db``: the store, a ``postgresql://`` URL or a DuckDB file (default out/svodka.duckdb).
-    Workers only read documents; the parent writes every batch output and the store.
-    Each file runs in its own process under ``timeout`` seconds and ``memory_mb`` MiB of
-    address space (None: no limit); past a limit it fails with E_TIMEOUT / E_MEMORY and
-    the batch goes on.
+    Workers only read documents; the parent writes the store (every good document, every
+    failed file) and then every batch export from the whole store.  Each file runs in its
+    own process under ``timeout`` seconds and ``memory_mb`` MiB of address space (None: no
+    limit); past a limit it fails with E_TIMEOUT / E_MEMORY and the batch goes on.  A PDF
+    of more than ``max_pages`` pages fails with E_LIMIT.
+
+    Raises ``BatchInputError`` for a missing input path and ``StoreError`` when the store
+    cannot be opened or written; in both cases no batch export changes.  A batch with no
+    file to read (``BatchResult.empty``) changes nothing either.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(out)
+    paths = list(paths)
+    for p in paths:
+        if not p.exists():
+            raise BatchInputError(f"{p}: run: E_IO: нет такого файла или папки")
+    if out.is_dir():
+        recover_staging(out)  # an interrupted commit of the last batch's exports
+    limits = Limits(timeout, memory_mb, max_pages)
     files = paths_to_files(paths)
-    todo, known = _plan(files, out, force)
-    result = BatchResult(outcomes=list(known))
-    for o in known:
-        if on_outcome:
-            on_outcome(o)
-    if not todo and _batch_is_current(out, known, dialect, db):
-        return result
-    from export.batch import BatchWriter  # openpyxl, pyarrow, duckdb: only for a batch
+    if not files:
+        return BatchResult(empty=True)
+    from svodka.export.batch import StoreWriter  # openpyxl, pyarrow, duckdb: only for a batch
+    from svodka.export.store import open_store
 
-    with (
-        BatchWriter(out, DIALECTS[dialect], db) as batch,
-        _InPathOrder(files, lambda o: outcome_to_batch(o, batch, out, DIALECTS[dialect]))
-        as ordered,
-    ):
+    out.mkdir(parents=True, exist_ok=True)
+    with open_store(db or out / "svodka.duckdb") as store:
+        _remove_stale_temporaries(out)
+        manifest = Manifest.load(out)
+        todo, known = _plan(files, out, force, manifest)
+        result = BatchResult(outcomes=list(known))
         for o in known:
-            ordered.push(o)
-
-        def journal(outcome: Outcome) -> None:
-            """Record each finished document at once (a killed run resumes where it
-            stopped), then pass it on to the batch outputs."""
-            result.outcomes.append(outcome)
-            _save_manifest(out, result.outcomes)
+            manifest.record(o)
             if on_outcome:
-                on_outcome(outcome)
-            ordered.push(outcome)
+                on_outcome(o)
+        if not todo and _exports_are_current(manifest, store, dialect, db):
+            return result
+        writer = StoreWriter(store)
+        with _InPathOrder(
+            files, lambda o: outcome_to_store(o, writer, out, DIALECTS[dialect])
+        ) as ordered:
+            for o in known:
+                ordered.push(o)
 
-        run_limited(
-            todo, _Task(out, dialect, password), _Task.failed, jobs=jobs,
-            limits=Limits(timeout, memory_mb), on_result=journal,
-        )
-    _save_manifest(out, result.outcomes, _batch_key(result.outcomes, dialect, db))
+            def journal(outcome: Outcome) -> None:
+                """Record each finished document at once (a killed run resumes where it
+                stopped), then pass it on to the store."""
+                result.outcomes.append(outcome)
+                manifest.record(outcome)
+                manifest.save()
+                if on_outcome:
+                    on_outcome(outcome)
+                ordered.push(outcome)
+
+            run_limited(
+                todo, _Task(out, dialect, password, limits), _Task.failed, jobs=jobs,
+                limits=limits, on_result=journal,
+            )
+        for o in known:  # a skipped document's CSVs may have been rewritten in the dialect
+            manifest.record(o)
+        _finish_batch(writer, manifest, DIALECTS[dialect], db)
     return result
+
+
+@dataclass(frozen=True)
+class _ReadTask:
+    """``read`` one file in a worker process: its report, or its failure document."""
+
+    password: str | None
+    limits: Limits
+
+    def __call__(self, path: Path) -> Report:
+        try:  # the worker holds the time and memory limits; the reader applies the others
+            return read(path, password=self.password, limits=self.limits.in_process())
+        except SvodkaError as exc:
+            return failure_report(path, exc.code, exc.message, exc.stage)
+        except MemoryError:
+            raise  # the worker reports E_MEMORY
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+            return failure_report(path, "E_INTERNAL", f"{type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def failed(path: Path, failure: Failure) -> Report:
+        return failure_report(path, failure.code, failure.reason, "run")
+
+
+class _Stop(Exception):
+    """The caller of ``read_many`` stopped early: the workers are stopped too."""
+
+
+def read_many(
+    paths: Iterable[str | Path],
+    *,
+    jobs: int = 1,
+    password: str | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_mb: int | None = DEFAULT_MEMORY_MB,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
+) -> Iterator[Report]:
+    """Read every supported file under ``paths`` (files and folders), ``jobs`` worker
+    processes at a time, each under the batch's limits, and yield one ``Report`` per file
+    in path order: a read report, or for a file that could not be read a ``failure`` one
+    (``report.error.code``: E_NOT_PDF, E_TIMEOUT, …).  Writes nothing.  Leaving the loop
+    early stops the workers."""
+    files = paths_to_files(Path(p) for p in paths)
+    limits = Limits(timeout, memory_mb, max_pages)
+    arrived: queue.SimpleQueue[tuple[int, Report] | BaseException | None] = queue.SimpleQueue()
+    index = {f: i for i, f in enumerate(files)}
+    stop = threading.Event()
+
+    def on_result(report: Report) -> None:
+        if stop.is_set():
+            raise _Stop
+        arrived.put((index[Path(report.document.path)], report))
+
+    def work() -> None:
+        try:
+            run_limited(files, _ReadTask(password, limits), _ReadTask.failed, jobs=jobs,
+                        limits=limits, on_result=on_result)
+            arrived.put(None)
+        except _Stop:
+            arrived.put(None)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            arrived.put(exc)
+
+    thread = threading.Thread(target=work, name="read-many", daemon=True)
+    thread.start()
+    waiting: dict[int, Report] = {}
+    nxt = 0
+    try:
+        while nxt < len(files):
+            item = arrived.get()
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            waiting[item[0]] = item[1]
+            while nxt in waiting:
+                yield waiting.pop(nxt)
+                nxt += 1
+    finally:
+        stop.set()
+        thread.join()

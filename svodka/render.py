@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from schemas import Finding, Report, Severity
+from svodka.schemas import Finding, Report, Severity
 
 SEVERITY_RU = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "инфо"}
 
@@ -19,6 +19,19 @@ def counts_line(findings: list[Finding]) -> str:
     c = severity_counts(findings)
     return (f"ошибок: {c[Severity.ERROR]}, предупреждений: {c[Severity.WARNING]}, "
             f"инфо: {c[Severity.INFO]}")
+
+
+def checks_line(report: Report) -> str:
+    """What the arithmetic verified, so "ошибок: 0" is not read as more than it says."""
+    if not report.checks:
+        return ("ничего не проверено: ни в одной таблице не найдено соотношений "
+                "(итогов, подстрок, формул граф), которые можно проверить")
+    equations = sum(c.equations for c in report.checks)
+    broken = sum(c.broken for c in report.checks)
+    inferred = sum(1 for c in report.checks if not c.declared)
+    tail = f", из них найдено по числам: {inferred}" if inferred else ""
+    return (f"проверено соотношений: {len(report.checks)} ({equations} равенств, "
+            f"не сошлось: {broken}){tail}")
 
 
 def _title(report: Report, table_id: str | None) -> str:
@@ -36,7 +49,8 @@ def grouped(report: Report) -> dict[str, list[Finding]]:
 
 
 def report_to_markdown(report: Report) -> str:
-    lines = [f"# {report.document.path}", "", counts_line(report.findings), ""]
+    lines = [f"# {report.document.path}", "", counts_line(report.findings),
+             checks_line(report), ""]
     for title, findings in grouped(report).items():
         lines += [f"## {title}", ""]
         lines += [f"- **{SEVERITY_RU[f.severity]}** `{f.rule}`: {f.message}" for f in findings]
@@ -44,10 +58,15 @@ def report_to_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
-def reports_to_json(reports: list[Report]) -> str:
+def reports_to_json(reports: list[Report], checked: dict[str, list[str]] | None = None) -> str:
+    """One entry per document: its status, error (a file that could not be read: code,
+    stage, reason; else null), the tables whose arithmetic was checked, its findings."""
     docs = [
-        {"document": r.document.path, "status": r.status,
-         "findings": [f.model_dump(mode="json") for f in r.findings]}
+        {"document": r.document.path, "sha256": r.document.sha256, "status": r.status,
+         "error": r.error.model_dump(mode="json") if r.error else None,
+         "tables_checked": (checked or {}).get(r.document.path, []),
+         "findings": [f.model_dump(mode="json") for f in r.findings],
+         "checks": [c.model_dump(mode="json") for c in r.checks]}
         for r in reports
     ]
     return json.dumps(docs, ensure_ascii=False, indent=2)

@@ -3,8 +3,9 @@
     .venv/bin/python -m tests.hostile_fixtures [FOLDER]   # default: tests/data/hostile
 
 Small fixtures are committed in ``tests/data/hostile/``; the heavy ones (a content
-stream that inflates to gigabytes, 2,000 pages) are only built by the tests, into a
-temporary folder.  Everything is deterministic: the same bytes on every run.
+stream that inflates to gigabytes, 2,000 pages, 3,000 blank pages, a 200-inch page, a
+400-megapixel image) are only built by the tests, into a temporary folder.  Everything
+is deterministic: the same bytes on every run.
 """
 
 from __future__ import annotations
@@ -146,6 +147,51 @@ def stream_bomb_pdf(inflated_mb: int = 640, copies: int = 4) -> bytes:
     stream.Filter = Name.FlateDecode
     ref = pdf.make_indirect(stream)
     page.Contents = pikepdf.Array([ref] * copies)
+    buf = io.BytesIO()
+    pdf.save(buf, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+             object_stream_mode=pikepdf.ObjectStreamMode.disable, deterministic_id=True)
+    return buf.getvalue()
+
+
+def blank_pages_pdf(n: int = 3000) -> bytes:
+    """``n`` A4 pages with nothing on them (no content at all)."""
+    pdf = pikepdf.new()
+    for _ in range(n):
+        pdf.add_blank_page(page_size=(595, 842))
+    return pdf_bytes(pdf)
+
+
+def huge_scan_page_pdf(side: float = 14400) -> bytes:
+    """One ``side`` × ``side`` pt page (200 × 200 inches) with ruling lines and no text: a
+    scan to OCR, gigabytes when rendered at 300 dpi."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(side, side))
+    ops = ["4 w"]
+    for k in range(8):
+        y = side - 400 - k * 150
+        ops.append(f"400 {y:g} m 4400 {y:g} l S")
+    for x in (400, 1900, 3400, 4400):
+        ops.append(f"{x} {side - 400:g} m {x} {side - 1450:g} l S")
+    page.Contents = pdf.make_stream("\n".join(ops).encode())
+    return pdf_bytes(pdf)
+
+
+def huge_image_pdf(side: int = 20000) -> bytes:
+    """An A4 page that is one ``side`` × ``side`` grey image (400 megapixels for the
+    default), Flate-compressed about 1000:1."""
+    comp = zlib.compressobj(1)
+    row_block = b"\x80" * 65536
+    parts = [comp.compress(row_block) for _ in range(side * side // len(row_block))]
+    parts.append(comp.compress(b"\x80" * (side * side % len(row_block))))
+    parts.append(comp.flush())
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    image = pikepdf.Stream(pdf, b"".join(parts))
+    image.Type, image.Subtype, image.Filter = Name.XObject, Name.Image, Name.FlateDecode
+    image.Width, image.Height, image.BitsPerComponent = side, side, 8
+    image.ColorSpace = Name.DeviceGray
+    page.Resources = Dictionary(XObject=Dictionary(Im0=pdf.make_indirect(image)))
+    page.Contents = pdf.make_stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q")
     buf = io.BytesIO()
     pdf.save(buf, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none,
              object_stream_mode=pikepdf.ObjectStreamMode.disable, deterministic_id=True)
@@ -299,6 +345,15 @@ HEAVY: dict[str, Callable[[], bytes]] = {
     "pages-2000.pdf": many_pages_pdf,
 }
 """Built by the tests only."""
+
+LIMITS: dict[str, Callable[[], bytes]] = {
+    "huge-scan-page.pdf": huge_scan_page_pdf,
+    "stream-bomb.pdf": stream_bomb_pdf,
+    "blank-3000.pdf": blank_pages_pdf,
+    "huge-image.pdf": huge_image_pdf,
+}
+"""The hostile kinds of issue 13 (tests/test_limits.py, bench/run.py --hostile): built by
+the tests only."""
 
 
 def write_all(folder: Path, builders: dict[str, Callable[[], bytes]]) -> list[Path]:

@@ -90,3 +90,84 @@ def test_run_prints_each_file_on_one_line_however_long_its_path(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert any(line.startswith("готово ") and str(deck) in line
                for line in result.stdout.splitlines()), result.stdout
+
+
+def test_unreadable_file_is_a_failure_document_in_json(tmp_path: Path) -> None:
+    """Failures are data: `extract --json` prints the contract document of the failure and
+    `check --format json` lists the file with status failure and its code; both exit 2."""
+    bad = tmp_path / "письмо.pdf"
+    bad.write_text("Добрый день! Отчёт во вложении.", encoding="utf-8")
+    schema = json.loads(default_schema_path().read_text(encoding="utf-8"))
+    extracted = runner.invoke(app, ["extract", str(bad), "--json"])
+    assert extracted.exit_code == 2
+    doc = json.loads(extracted.stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["status"] == "failure" and doc["tables"] == []
+    assert doc["error"]["code"] == "E_NOT_PDF" and doc["document"]["path"] == str(bad)
+    assert [f["rule"] for f in doc["findings"]] == ["E_NOT_PDF"]
+
+    checked = runner.invoke(app, ["check", str(RAW / "smolensk-2017-deck.pptx"), str(bad),
+                                  "--format", "json"])
+    assert checked.exit_code == 2
+    by_path = {d["document"]: d for d in json.loads(checked.stdout)}
+    assert by_path[str(bad)]["status"] == "failure"
+    assert by_path[str(bad)]["error"]["code"] == "E_NOT_PDF"
+    assert by_path[str(RAW / "smolensk-2017-deck.pptx")]["error"] is None
+    assert len(checked.stderr.strip().splitlines()) == 1
+
+
+def test_check_in_a_pipe_keeps_every_finding_on_one_line() -> None:
+    """Not a terminal (CliRunner's stdout is not one): no line is wrapped, so grep finds
+    each finding whole, however long its message."""
+    from svodka.api import read
+
+    sample = RAW / "smolensk-2017-deck.pdf"
+    messages = [f.message for f in read(sample).findings]
+    assert max(map(len, messages)) > 120  # longer than any terminal width rich would use
+    result = runner.invoke(app, ["check", str(sample)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    for message in messages:
+        assert any(message in line for line in lines), message
+
+
+def test_quiet_and_fail_on_for_scripts() -> None:
+    """dev04 has warnings and no errors: exit 0 by default, 1 with --fail-on warning;
+    --quiet prints nothing."""
+    from .conftest import corpus_file
+
+    doc = str(corpus_file("dev04-kaluzhskaya-2020-word.docx"))
+    plain = runner.invoke(app, ["check", doc])
+    assert plain.exit_code == 0 and "предупреждение" in plain.stdout
+    strict = runner.invoke(app, ["check", doc, "--quiet", "--fail-on", "warning"])
+    assert strict.exit_code == 1 and strict.stdout == ""
+    quiet = runner.invoke(app, ["check", str(RAW / "smolensk-2017-deck.pptx"), "-q"])
+    assert quiet.exit_code == 1 and quiet.stdout == ""
+
+
+def test_nothing_checked_is_not_no_errors(tmp_path: Path) -> None:
+    """A readable document without a table whose arithmetic could be checked says so and
+    exits 3; with a checked document beside it the worst code wins (errors: 1)."""
+    from tests.hostile_fixtures import HOSTILE
+
+    no_tables = HOSTILE / "no-tables.pdf"
+    result = runner.invoke(app, ["check", str(no_tables)])
+    assert result.exit_code == 3, result.output
+    assert "ничего не проверено" in result.stdout
+    as_json = runner.invoke(app, ["check", str(no_tables), "--format", "json"])
+    assert as_json.exit_code == 3
+    assert json.loads(as_json.stdout)[0]["tables_checked"] == []
+    both = runner.invoke(app, ["check", str(no_tables), str(RAW / "smolensk-2017-deck.pptx")])
+    assert both.exit_code == 1
+
+
+def test_run_quiet_prints_only_the_failed_files(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.pptx").write_bytes((RAW / "smolensk-2017-deck.pptx").read_bytes())
+    (inbox / "b.pdf").write_text("не PDF", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(inbox), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"{inbox / 'b.pdf'}: run: E_NOT_PDF: файл назван .pdf, но это не PDF"]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normalize.codes import Code, parse_code, split_leading_code
+from svodka.normalize.codes import Code, parse_code, split_leading_code
 
 
 @pytest.mark.parametrize(

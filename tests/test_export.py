@@ -12,13 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Package
 
-from export import DIALECTS
-from export.parquet import write_cells_parquet
-from export.records import ru_number
-from export.store import open_store
-from export.xlsx import FINDINGS_SHEET, write_xlsx
-from schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
+from svodka.export import DIALECTS
+from svodka.export.parquet import write_cells_parquet
+from svodka.export.records import ru_number
+from svodka.export.store import open_store
+from svodka.export.xlsx import FINDINGS_SHEET, write_xlsx
 from svodka.pipeline import Outcome, outcomes_to_batch_outputs, safe_name, write_document_outputs
+from svodka.schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
 
 from .test_store import corpus_reports
 
@@ -157,7 +157,7 @@ def test_datapackage_passes_frictionless_validate(tmp_path: Path, dialect: str) 
                  "datapackage.json", "svodka.duckdb"):
         assert (out / name).is_file(), name
     package = Package(str(out / "datapackage.json"))
-    expected_resources = 2 + sum(2 + len(r.tables) for r in reports)
+    expected_resources = 4 + sum(2 + len(r.tables) for r in reports)  # 4 batch files
     assert len(package.resources) == expected_resources
     report = package.validate()
     assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "type",
@@ -210,7 +210,7 @@ def test_batch_store_into_postgres(tmp_path: Path, postgres_url: str) -> None:
 def test_parquet_in_several_row_groups_equals_one_table(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The streaming writer flushes a row group every ROW_GROUP cells: same rows, in order."""
-    import export.parquet as parquet_module
+    import svodka.export.parquet as parquet_module
 
     reports = corpus_reports()
     whole = tmp_path / "whole.parquet"
@@ -237,8 +237,8 @@ def test_failed_batch_leaves_every_earlier_output_as_it_was(tmp_path: Path) -> N
 
 
 def test_wide_table_has_the_text_columns_after_the_label() -> None:
-    from schemas import TextCell
-    from schemas.frames import table_to_wide_records
+    from svodka.schemas import TextCell
+    from svodka.schemas.frames import table_to_wide_records
 
     cell = Cell(column=["2021 год"], value=Decimal("328699"), raw="328 699")
     rows = [Row(code="1", label="Процентные доходы", cells=[cell],
@@ -250,3 +250,45 @@ def test_wide_table_has_the_text_columns_after_the_label() -> None:
     assert header == ["code", "label", "Символ", "Пункт примечаний", "2021 год"]
     assert body == [["1", "Процентные доходы", "2011", "4.20.", Decimal("328699")],
                     ["2", "Прочие", None, "4.27.", Decimal("328699")]]
+
+
+def test_staged_files_switch_together_even_when_killed_between_renames(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch of the batch files: killed after the first rename, the journal is left
+    and ``recover_staging`` completes the set; staged files equal to their targets leave
+    the targets alone."""
+    import svodka.export.atomic as atomic
+
+    names = ("a.csv", "b.csv", "c.csv")
+    for name in names:
+        (tmp_path / name).write_text(f"old {name}", encoding="utf-8")
+    staging = atomic.Staging(tmp_path)
+    for name in names:
+        staging.path(tmp_path / name).write_text(f"new {name}", encoding="utf-8")
+    real_replace = atomic.os.replace
+    calls: list[str] = []
+
+    def dying_replace(src: str, dst: str | Path) -> None:
+        calls.append(str(dst))
+        if len([c for c in calls if not c.endswith(atomic.JOURNAL)]) == 2:
+            raise KeyboardInterrupt  # as a kill: nothing after it runs
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        staging.commit()
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    texts = [(tmp_path / n).read_text(encoding="utf-8") for n in names]
+    assert texts == ["new a.csv", "old b.csv", "old c.csv"]  # a mix, but the journal…
+    assert (tmp_path / atomic.JOURNAL).is_file()
+    assert atomic.recover_staging(tmp_path)  # …is completed by the next run
+    assert [(tmp_path / n).read_text(encoding="utf-8") for n in names] == [
+        f"new {n}" for n in names]
+    assert not (tmp_path / atomic.JOURNAL).exists() and not list(tmp_path.glob(".*.tmp"))
+
+    before = (tmp_path / "a.csv").stat().st_mtime_ns
+    same = atomic.Staging(tmp_path)
+    same.path(tmp_path / "a.csv").write_text("new a.csv", encoding="utf-8")
+    same.commit()
+    assert (tmp_path / "a.csv").stat().st_mtime_ns == before
+    assert not list(tmp_path.glob(".*.tmp"))

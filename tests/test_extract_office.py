@@ -15,11 +15,11 @@ from docx.enum.text import WD_BREAK
 from pptx import Presentation
 from pptx.util import Inches
 
-from extract.docx import docx_to_raw
-from extract.office import check_bomb
-from extract.pptx import pptx_to_raw
-from extract.xlsx import number_text, xlsx_to_raw
-from schemas import Grid, GridCell, RawDocument, SvodkaError
+from svodka.extract.docx import docx_to_raw
+from svodka.extract.office import check_bomb
+from svodka.extract.pptx import pptx_to_raw
+from svodka.extract.xlsx import number_text, xlsx_to_raw
+from svodka.schemas import Grid, GridCell, RawDocument, SvodkaError
 
 from .conftest import RAW, corpus_file
 

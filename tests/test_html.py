@@ -24,10 +24,10 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from export.html import reports_to_html
-from schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
 from svodka.api import read
 from svodka.cli import app
+from svodka.export.html import reports_to_html
+from svodka.schemas import Cell, Document, Finding, Measure, Report, Row, Severity, Source, Table
 
 from .conftest import RAW
 

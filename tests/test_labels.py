@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normalize.labels import clean_header, clean_label
+from svodka.normalize.labels import clean_header, clean_label
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normalize.numbers import ParsedNumber, looks_like_number, parse_number
-from schemas.numformat import format_ru
-from schemas.report import Status, Unit
+from svodka.normalize.numbers import ParsedNumber, looks_like_number, parse_number
+from svodka.schemas.numformat import format_ru
+from svodka.schemas.report import Status, Unit
 
 NUMBERS: list[tuple[str, str]] = [
     # plain, grouping with every group character, scale kept

@@ -11,11 +11,18 @@ import cv2
 import numpy as np
 import pytest
 
-from extract.ocr import _is_dash, _may_be_number, clean_cell_text, regroup_digits
-from extract.ocr_image import _boxes, estimate_skew, find_tables, line_masks, remove_specks, rotate
-from extract.ocr_tess import _chunks, parse_tsv, tesseract_available
-from extract.pdf import pdf_to_raw
-from schemas.grid import RawDocument
+from svodka.extract.ocr import _is_dash, _may_be_number, clean_cell_text, regroup_digits
+from svodka.extract.ocr_image import (
+    _boxes,
+    estimate_skew,
+    find_tables,
+    line_masks,
+    remove_specks,
+    rotate,
+)
+from svodka.extract.ocr_tess import _chunks, parse_tsv, tesseract_available
+from svodka.extract.pdf import pdf_to_raw
+from svodka.schemas.grid import RawDocument
 from tests.conftest import CORPUS, REALDOCS, score_module
 
 needs_tesseract = pytest.mark.skipif(not tesseract_available(), reason="tesseract not installed")
@@ -142,9 +149,9 @@ def test_parse_tsv_keeps_words_and_confidence() -> None:
 
 
 def test_no_tesseract_keeps_the_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import extract.ocr
+    from svodka.extract import ocr
 
-    monkeypatch.setattr(extract.ocr, "ocr_available", lambda: False)
+    monkeypatch.setattr(ocr, "ocr_available", lambda: False)
     path = REALDOCS / "scan-income-statement-2021.pdf"
     if not path.exists():
         pytest.skip("realdocs not present")
@@ -185,7 +192,7 @@ def test_scan_corpus_document_scores() -> None:
     if not path.exists():
         pytest.skip("shared corpus not present")
     score = score_module()
-    from normalize import raw_to_report
+    from svodka.normalize import raw_to_report
 
     report = raw_to_report(_raw(path))
     got = json.loads(report.model_dump_json())

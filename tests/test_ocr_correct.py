@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from schemas.report import Cell, Document, Report, Severity, Status, Table
+from svodka.schemas.report import Cell, Document, Report, Severity, Status, Table
+from svodka.validate import report_to_findings, report_to_ocr_corrections
+from svodka.validate.ocr_correct import (
+    CONFIDENCE_THRESHOLD,
+    RULE,
+    table_to_ocr_corrections,
+    variants,
+)
 from tests.conftest import CORPUS
 from tests.test_ocr import _raw, needs_tesseract
 from tests.test_validate import (
@@ -23,8 +30,6 @@ from tests.test_validate import (
     load_truth,
     make_cell,
 )
-from validate import report_to_findings, report_to_ocr_corrections
-from validate.ocr_correct import CONFIDENCE_THRESHOLD, RULE, table_to_ocr_corrections, variants
 
 LOW, HIGH = 0.41, 0.96
 
@@ -230,7 +235,7 @@ def test_scan_injected_error_is_still_reported() -> None:
     path = CORPUS / "dev08-lipetskaya-2018-scan.pdf"
     if not path.exists():
         pytest.skip("shared corpus not present")
-    from normalize import raw_to_report
+    from svodka.normalize import raw_to_report
 
     report, found = report_to_ocr_corrections(raw_to_report(_raw(path)))
     truth, _ = load_truth(path.with_name("dev08-lipetskaya-2018-scan.truth.json"))

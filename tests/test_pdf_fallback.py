@@ -8,19 +8,19 @@ from typing import Any
 
 import pytest
 
-import extract.pdf as pdf
-import extract.pdf_camelot as pdf_camelot
-from extract.pdf_camelot import (
+import svodka.extract.pdf as pdf
+import svodka.extract.pdf_camelot as pdf_camelot
+from svodka.api import read
+from svodka.extract.pdf_camelot import (
     FALLBACK_BELOW,
     choose_grids,
     needs_fallback,
     page_to_camelot_grids,
 )
-from extract.pdf_ruled import page_to_ruled_grids
-from extract.pdf_table import grid_score
-from extract.pdf_text import Glyph, Line, Segment
-from schemas.grid import Grid, GridCell
-from svodka.api import read
+from svodka.extract.pdf_ruled import page_to_ruled_grids
+from svodka.extract.pdf_table import grid_score
+from svodka.extract.pdf_text import Glyph, Line, Segment
+from svodka.schemas.grid import Grid, GridCell
 from tests.conftest import RAW, corpus_file
 
 DEV06 = "dev06-yaroslavskaya-2019-grid.pdf"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 import svodka
-from schemas import Measure, Status, TableKind
+from svodka.schemas import Measure, Severity, Status, TableKind
 
 from .conftest import REALDOCS
 
@@ -70,3 +70,65 @@ def test_scanned_income_statement_read_by_ocr() -> None:
     assert values[("Базовая прибыль на простую акцию", "2021 год")] == Decimal("0.1032")
     statuses = {c.status for r in table.rows for c in r.cells}
     assert statuses <= {Status.NUMBER, Status.DASH}
+
+
+def test_form4_rotated_header_numbering_row_total_and_product_checked() -> None:
+    """Форма 4: vertical header cells in reading order, the numbering row ("12=10*11") a
+    header and a relation, the ИТОГО a total under the column it sums, both checked."""
+    report = _read("ase-cost-summary-form4-2017.pdf")
+    (table,) = report.tables
+    assert table.title == "СВОДНАЯ ТАБЛИЦА СТОИМОСТИ (Форма 4)"
+    columns = [c.column for c in table.rows[0].cells]
+    assert columns == [["Стоимость за единицу, рублей без НДС"], ["Количество, ед."],
+                       ["Всего стоимость, рублей без НДС"], ["Итого стоимость, руб. с НДС"]]
+    assert [a.column for a in table.rows[0].attributes][0] == ["Изготовитель товара"]
+    assert [r.code for r in table.rows[:2]] == ["1", "2"] and len(table.rows) == 28
+    total = table.rows[-1]
+    assert total.is_total and total.label == "ИТОГО"
+    assert [(c.column, c.value) for c in total.cells] == [
+        (["Итого стоимость, руб. с НДС"], Decimal("896211.34"))]
+    checks = {c.rule: c for c in report.checks}
+    assert (checks["total_rows"].equations, checks["total_rows"].broken) == (1, 0)
+    formula = checks["column_formula"]
+    assert formula.relation.startswith("гр. 12=10*11") and formula.declared
+    assert (formula.equations, formula.broken) == (27, 0)
+    assert not [f for f in report.findings if f.severity is not Severity.INFO]
+
+
+def test_altai_first_data_row_not_header_and_continuations_joined() -> None:
+    report = _read("altai-govt-income-2010.pdf")
+    first = report.tables[0]
+    income = ["Общая сумма дохода за 2010г. (тыс. руб.)"]
+    assert first.rows[0].cells[0].column == income
+    assert first.rows[0].cells[0].value == Decimal("1779.0")
+    assert first.rows[0].attributes[0].text == "Бердников Александр Васильевич"
+    # page 2 opens with a body row ("супруга"), not a header of its own: the table goes on
+    assert first.pages[:3] == [1, 2, 3]
+    paths = {" / ".join(c.column) for t in report.tables for r in t.rows for c in r.cells}
+    assert not any("участки" in p for p in paths)
+
+
+def test_kremlin_word_cells_with_a_value_a_line_give_sub_rows() -> None:
+    report = _read("kremlin-admin-income-2011.docx")
+    (table,) = report.tables
+    income = "Общая сумма декларированного годового дохода за 2011 г. (руб.)"
+    rows = [(r.label, {c.column[-1]: c.value for c in r.cells if c.value is not None})
+            for r in table.rows]
+    assert rows[0] == ("ИВАНОВ С.Б.", {income: Decimal("6311601"),
+                                       "Площадь (кв.м.)": Decimal("21146")})
+    patrushev = [v for label, v in rows if label == "ПАТРУШЕВ Н.П."]
+    assert [v["Площадь (кв.м.)"] for v in patrushev][:2] == [Decimal("1922"), Decimal("119.2")]
+    spouse = rows[[label for label, _ in rows].index("супруга")]
+    assert spouse[1][income] == Decimal("4075832")
+    assert len(table.rows) > 63  # one sub-row per value line, none lost
+
+
+def test_gdp_adjacent_tables_apart_years_as_header() -> None:
+    report = _read("gdp-tables-text.pdf")
+    assert len(report.tables) == 6
+    assert report.tables[0].title == "Таблица 1- ВВП (по ППС) в млрд. долл."
+    assert [r.label for r in report.tables[0].rows] == ["Китай", "США"]
+    budget = report.tables[3]
+    values = {(r.label, c.column[0]): c.value for r in budget.rows for c in r.cells}
+    assert values[("Сальдо бюджета", "2016")] == Decimal("-3.7")
+    assert values[("Ненефтегазовые доходы", "2017")] == Decimal("9.6")

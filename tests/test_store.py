@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from export.store import TABLES, StoreError, open_store
-from schemas import Report
+from svodka.export.store import TABLES, StoreError, open_store
+from svodka.schemas import Report
+from svodka.schemas.frames import finding_positions
 
 from .conftest import CORPUS
 
@@ -186,7 +187,7 @@ def _reset(url: str) -> None:
 
 
 def test_row_attributes_are_stored_beside_their_rows(tmp_path: Path) -> None:
-    from schemas import Document, Row, Table, TextCell
+    from svodka.schemas import Document, Row, Table, TextCell
 
     row = Row(code="1", label="Процентные доходы",
               attributes=[TextCell(column=["Символ"], text="2011", page=1),
@@ -210,3 +211,89 @@ def test_replace_documents_in_one_group_equals_one_by_one(tmp_path: Path) -> Non
         grp.replace_documents([*reports, reports[0]])  # the same document twice: stored once
         grp.replace_documents(reports[:2])  # replaced, not doubled
         assert _counts(grp) == _counts(one) == _expected_counts(reports)
+
+
+def _check_failures_are_data(url: str) -> None:
+    """A failed file is a row (path, sha256, code, reason); a later failure of the path
+    replaces it; reading a document from the path removes it."""
+    from svodka.export.store import FailedFile
+
+    report = corpus_reports()[0]
+    path = report.document.path
+    with open_store(url) as store:
+        store.execute("DELETE FROM failures")
+        store.record_failures([FailedFile(path, "", "E_NOT_PDF", "не PDF"),
+                               FailedFile("другой.pdf", "ab" * 32, "E_EMPTY", "пустой")])
+        store.record_failures([FailedFile(path, "cd" * 32, "E_TIMEOUT", "долго")])
+        assert sorted(store.query("SELECT path, sha256, code, message FROM failures")) == [
+            (path, "cd" * 32, "E_TIMEOUT", "долго"), ("другой.pdf", "ab" * 32, "E_EMPTY", "пустой")]
+        before = store.state()
+        store.replace_document(report)
+        assert store.query("SELECT path FROM failures") == [("другой.pdf",)]
+        assert store.state() != before
+
+
+def test_duckdb_failures_are_data(tmp_path: Path) -> None:
+    _check_failures_are_data(str(tmp_path / "svodka.duckdb"))
+
+
+def test_postgres_failures_are_data(postgres_url: str) -> None:
+    _reset(postgres_url)
+    _check_failures_are_data(postgres_url)
+
+
+def test_store_gives_back_the_reports_it_holds(tmp_path: Path, postgres_url: str) -> None:
+    """``Store.reports()`` (what the workbook of a batch is written from) rebuilds every
+    document as imported, but for what the store does not keep (boxes, confidences)."""
+    _reset(postgres_url)
+    reports = corpus_reports()
+
+    def number(text: str | None) -> Decimal | None:  # 889.0 == 889: the same amount
+        return None if text is None else Decimal(text).normalize()
+
+    def stripped(r: Report) -> dict[str, Any]:
+        data = r.model_dump(mode="json")
+        for table in data["tables"]:
+            for row in table["rows"]:
+                for cell in row["cells"]:
+                    cell.update(bbox=None, confidence=None, ocr_raw_value=None,
+                                value=number(cell["value"]))
+        for f in data["findings"]:  # positions: compared below
+            f.update(actual=number(f["actual"]), expected=number(f["expected"]),
+                     row_index=None, cell_index=None)
+        return data
+
+    expected = [stripped(r) for r in sorted(reports, key=lambda r: (r.document.path,
+                                                                    r.document.sha256))]
+    for url in (str(tmp_path / "s.duckdb"), postgres_url):
+        with open_store(url) as store:
+            store.replace_documents(reports)
+            back = list(store.reports())
+            assert [stripped(r) for r in back] == expected, url
+            by_sha = {r.document.sha256: r for r in reports}
+            for r in back:  # the position of each finding, as the store computed it
+                assert [(f.row_index, f.cell_index) for f in r.findings] == \
+                    finding_positions(by_sha[r.document.sha256]), url
+
+
+def test_a_store_of_an_earlier_version_gets_the_new_columns(tmp_path: Path) -> None:
+    """Opening a store made before findings had row/cell indexes and before the failures
+    table adds them; its rows stay."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE findings (sha256 TEXT NOT NULL, finding_index INTEGER NOT NULL,"
+                    " severity TEXT NOT NULL, rule TEXT NOT NULL, table_id TEXT, code TEXT,"
+                    " measure TEXT, source TEXT, actual NUMERIC(38, 6), expected NUMERIC(38, 6),"
+                    " message TEXT NOT NULL, page INTEGER, PRIMARY KEY (sha256, finding_index))")
+        con.execute("INSERT INTO findings VALUES ('x', 0, 'info', 'r', NULL, NULL, NULL, NULL,"
+                    " NULL, NULL, 'старая находка', NULL)")
+    report = corpus_reports()[0]
+    with open_store(path) as store:
+        store.replace_document(report)
+        assert store.query("SELECT message, row_index FROM findings WHERE sha256 = 'x'") == [
+            ("старая находка", None)]
+        assert store.query("SELECT COUNT(*) FROM findings WHERE sha256 = ?"
+                           " AND row_index IS NOT NULL", [report.document.sha256])[0][0] > 0
+        assert store.query("SELECT COUNT(*) FROM failures") == [(0,)]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from schemas.report import (
+from svodka.schemas.report import (
     Cell,
     Document,
     Finding,
@@ -23,8 +23,8 @@ from schemas.report import (
     TableKind,
     Unit,
 )
+from svodka.validate import Skipped, report_to_findings, table_to_findings
 from tests.conftest import CORPUS
-from validate import Skipped, report_to_findings, table_to_findings
 
 P, F = Measure.PLAN, Measure.FACT
 T, FB, RB, VB = Source.TOTAL, Source.FEDERAL, Source.REGIONAL, Source.EXTRABUDGETARY

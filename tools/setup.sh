@@ -18,9 +18,20 @@ fi
 if ! tesseract --list-langs 2>/dev/null | grep -x rus >/dev/null; then
   need_apt+=(tesseract-ocr-rus)
 fi
+# A Cyrillic TrueType font: tests draw their own PDFs of Russian tables (reportlab).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  need_apt+=(fonts-dejavu-core)
+fi
 # Chromium (headless): the test of the HTML report for QA opens it in a real browser.
 if ! command -v chromium >/dev/null; then
   need_apt+=(chromium)
+fi
+# TrueType fonts with Cyrillic: the style generator (tests/synth) renders reports with them.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  need_apt+=(fonts-dejavu-core)
+fi
+if [ ! -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ]; then
+  need_apt+=(fonts-liberation)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.report import Row, Unit
+from svodka.schemas.report import Row, Unit
 
 _LABEL_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(прирост|темп)"), "темп роста или прироста"),

@@ -8,46 +8,87 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from schemas.report import Finding, Measure, Report, Severity, Source, Table, TableKind
+from svodka.schemas.report import (
+    Cell,
+    Check,
+    Finding,
+    Measure,
+    Report,
+    Severity,
+    Source,
+    Table,
+    TableKind,
+)
 
 from . import messages
 from .breakdown import breakdown
+from .checks import equations_to_checks
 from .children_sum import children_sum
 from .context import TableContext, build_context
+from .formulas import column_formulas
 from .grand_total import grand_total
 from .localise import Correction, Localisation
-from .model import BREAKDOWN, CHILDREN_SUM, GRAND_TOTAL, SOURCES_SUM, Bound, Equation, Skipped
+from .model import (
+    BREAKDOWN,
+    CHILDREN_SUM,
+    COLUMN_FORMULA,
+    GRAND_TOTAL,
+    SOURCES_SUM,
+    TOTAL_ROWS,
+    Bound,
+    Equation,
+    Skipped,
+)
+from .products import products
 from .sources_sum import sources_sum
-from .tolerance import falls_short
+from .tolerance import falls_short, residual, tolerance, within
+from .total_rows import total_rows
 
 Rule = Callable[[TableContext], list[Equation]]
 
 RULES: dict[TableKind, tuple[Rule, ...]] = {
     TableKind.EXPENSES: (sources_sum, children_sum, grand_total),
     TableKind.KPI: (sources_sum, breakdown, grand_total),
-    TableKind.OTHER: (),  # forecasts, budget execution: no arithmetic is promised
+    # any other table: only what the table states (total rows, row codes, numbering row)
+    TableKind.OTHER: (total_rows, breakdown, column_formulas),
 }
 
 # Which rule names a blamed cell, when several of its broken equations agree.
-_RULE_ORDER = (SOURCES_SUM, GRAND_TOTAL, CHILDREN_SUM, BREAKDOWN)
+_RULE_ORDER = (SOURCES_SUM, COLUMN_FORMULA, GRAND_TOTAL, TOTAL_ROWS, CHILDREN_SUM, BREAKDOWN)
 _MEASURE_ORDER = {Measure.PLAN: 0, Measure.FACT: 1}
 _SOURCE_ORDER = {source: rank for rank, source in enumerate(Source)}
 
 
 def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
     """Findings for one table (sorted by row, measure, source) and the rows left unchecked."""
+    findings, skipped, _ = table_to_results(table)
+    return findings, skipped
+
+
+def _broken_at_start(equations: list[Equation], ctx: TableContext) -> list[bool]:
+    values = {ref: term.value for ref, term in ctx.terms.items()}
+    return [not within(eq, residual(eq, values), tolerance(eq, ctx.terms)) for eq in equations]
+
+
+def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[Check]]:
+    """Findings for one table (sorted by row, measure, source), the rows left unchecked and
+    the relations checked."""
     ctx = build_context(table)
     equations = table_equations(ctx)
-    found = Localisation(equations, ctx.terms)
+    product = products(ctx, Severity.ERROR)
+    found = Localisation(equations, {**ctx.terms, **product.fixed})
     keyed: list[tuple[tuple[int, int, int, int, str], Finding]] = []
 
+    doubt = Doubtful(ctx)
     for correction in found.corrections:
         eq = _explaining(found, correction)
-        finding = _finding(ctx, Severity.ERROR, eq.rule, correction.ref.row,
-                           correction.ref.measure, correction.ref.source,
+        sure = not all(doubt.of(found.equations[i]) for i in correction.broken)
+        message = messages.blamed_cell(ctx, correction.ref, correction.expected, eq)
+        finding = _finding(ctx, Severity.ERROR if sure else Severity.WARNING, eq.rule,
+                           correction.ref.row, correction.ref.measure, correction.ref.source,
                            ctx.terms[correction.ref].value, correction.expected,
-                           messages.blamed_cell(ctx, correction.ref, correction.expected, eq),
-                           ctx.cells[correction.ref].page)
+                           message if sure else message + doubt.note(eq),
+                           ctx.cells[correction.ref])
         keyed.append((_key(correction.ref.row, finding), finding))
 
     for index, eq in enumerate(found.equations):
@@ -61,11 +102,54 @@ def table_to_findings(table: Table) -> tuple[list[Finding], list[Skipped]]:
             message = messages.breakdown_exceeds(ctx, eq)
         else:
             message = messages.broken_equation(ctx, eq)
-        finding = _equation_finding(ctx, eq, Severity.ERROR, message)
+        severity = Severity.WARNING if doubt.of(eq) else Severity.ERROR
+        if severity is Severity.WARNING:
+            message += doubt.note(eq)
+        finding = _equation_finding(ctx, eq, severity, message)
         keyed.append((_key(eq.row, finding), finding))
 
+    keyed += [(_key(row, f), f) for row, f in product.findings]
     keyed.sort(key=lambda pair: pair[0])
-    return [finding for _, finding in keyed], list(ctx.skipped)
+    checks = equations_to_checks(ctx, equations, _broken_at_start(equations, ctx), doubt.of)
+    return [finding for _, finding in keyed], list(ctx.skipped), checks + product.checks
+
+
+class Doubtful:
+    """Which equations run through what svodka guessed about the table (``Table.doubts``):
+    a cell of a column whose meaning was read from the numbers, rows on both sides of a
+    join made without a repeated header or continuing codes, or a row's sources while a
+    value column of unknown meaning stands beside them.  Such an equation, broken,
+    is a warning: the figure may be right and the reading wrong."""
+
+    def __init__(self, ctx: TableContext) -> None:
+        self.ctx = ctx
+        self.columns = {tuple(d.column) for d in ctx.table.doubts if d.column is not None}
+        self.joins = sorted(d.from_row for d in ctx.table.doubts if d.from_row is not None)
+        # a value column of unknown meaning may be one of the sources a row's Всего adds up
+        self.partial = any(d.reason == "unknown_column" for d in ctx.table.doubts)
+
+    def _column(self, eq: Equation) -> bool:
+        cells = (self.ctx.cells.get(ref) for ref in eq.refs)
+        return any(c is not None and tuple(c.column) in self.columns for c in cells)
+
+    def _join(self, eq: Equation) -> bool:
+        rows = [ref.row for ref in eq.refs]
+        return any(min(rows) < at <= max(rows) for at in self.joins)
+
+    def _sources(self, eq: Equation) -> bool:
+        return self.partial and eq.rule == SOURCES_SUM
+
+    def of(self, eq: Equation) -> bool:
+        return eq.guessed is not None or self._column(eq) or self._join(eq) or self._sources(eq)
+
+    def note(self, eq: Equation) -> str:
+        if self._column(eq):
+            why = "графа прочитана по числам"
+        elif self._join(eq):
+            why = "стык страниц угадан"
+        else:
+            why = eq.guessed or "есть нераспознанная графа"
+        return f" (структура таблицы не установлена надёжно: {why})"
 
 
 def table_equations(ctx: TableContext) -> list[Equation]:
@@ -73,12 +157,27 @@ def table_equations(ctx: TableContext) -> list[Equation]:
     return [eq for rule in RULES[ctx.table.kind] for eq in rule(ctx)]
 
 
+def checked_tables(report: Report) -> list[str]:
+    """The ids of the tables of a validated report in which at least one relation was
+    checked (``Report.checks``): a report with none was read but not checked."""
+    checked = {c.table for c in report.checks if c.equations}
+    return [t.id for t in report.tables if t.id in checked]
+
+
 def report_to_findings(report: Report) -> list[Finding]:
     """All findings of a report, table by table, in row order."""
+    return report_to_validation(report)[0]
+
+
+def report_to_validation(report: Report) -> tuple[list[Finding], list[Check]]:
+    """All findings of a report, table by table, in row order, and every relation checked."""
     findings: list[Finding] = []
+    checks: list[Check] = []
     for table in report.tables:
-        findings.extend(table_to_findings(table)[0])
-    return findings
+        table_findings, _, table_checks = table_to_results(table)
+        findings.extend(table_findings)
+        checks.extend(table_checks)
+    return findings, checks
 
 
 def _explaining(found: Localisation, correction: Correction) -> Equation:
@@ -96,17 +195,19 @@ def _equation_finding(ctx: TableContext, eq: Equation, severity: Severity,
     source = None if eq.rule == SOURCES_SUM else eq.lhs.source
     cell = ctx.cells.get(eq.lhs)
     return _finding(ctx, severity, eq.rule, eq.row, eq.lhs.measure, source,
-                    ctx.terms[eq.lhs].value, messages.rhs_sum(ctx, eq), message,
-                    cell.page if cell is not None else None)
+                    ctx.terms[eq.lhs].value, messages.rhs_sum(ctx, eq), message, cell)
 
 
-def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure,
+def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure | None,
              source: Source | None, actual: Decimal, expected: Decimal, message: str,
-             page: int | None) -> Finding:
+             cell: Cell | None) -> Finding:
+    """A finding about ``row`` naming ``cell`` (the equation's total, or the blamed cell)."""
+    cells = ctx.table.rows[row].cells
+    index = next((i for i, c in enumerate(cells) if c is cell), None)
     return Finding(
         severity=severity, rule=rule, table=ctx.table.id, code=ctx.table.rows[row].code,
         measure=measure, source=source, actual=actual, expected=expected, message=message,
-        page=page,
+        page=cell.page if cell is not None else None, row_index=row, cell_index=index,
     )
 
 

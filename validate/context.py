@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schemas.report import Cell, Measure, Source, Table
+from svodka.schemas.report import Cell, Measure, Source, Table, TableKind
 
 from .additivity import non_additive_reason
 from .model import Ref, Skipped, Term
-from .terms import table_terms
+from .terms import column_paths, table_terms
 
 
 def norm_code(code: str | None) -> str | None:
@@ -31,20 +31,40 @@ class TableContext:
     totals: list[int] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
-    def columns(self, row: int) -> list[tuple[Measure, Source]]:
+    def columns(self, row: int) -> list[tuple[Measure | None, Source | None]]:
         """(measure, source) of the row's value cells, in the order they stand."""
-        return self._columns.get(row, [])
+        return [(ref.measure, ref.source) for ref in self.refs(row)]
+
+    def refs(self, row: int) -> list[Ref]:
+        """The row's value cells, in the order they stand."""
+        return self._refs.get(row, [])
 
     def __post_init__(self) -> None:
-        self._columns: dict[int, list[tuple[Measure, Source]]] = {}
+        self._refs: dict[int, list[Ref]] = {}
         for ref in self.cells:
-            self._columns.setdefault(ref.row, []).append((ref.measure, ref.source))
+            self._refs.setdefault(ref.row, []).append(ref)
+        self.paths = column_paths(self.table)
 
     def label(self, row: int) -> str:
         if self.table.rows[row].is_total:
-            return "ИТОГО"
+            label = self.table.rows[row].label
+            return "ИТОГО" if self.table.kind is not TableKind.OTHER else f"строка «{label}»"
         code = self.codes[row]
-        return f"строка {code}" if code else "строка без номера"
+        label = self.table.rows[row].label
+        if code and label and self.table.kind is TableKind.OTHER:
+            return f"строка {code} «{_short(label)}»"  # a form's own numbers tell little
+        if code:
+            return f"строка {code}"
+        return f"строка «{_short(label)}»" if label else "строка без номера"
+
+    def column_name(self, ref: Ref) -> str:
+        """The column of a cell in a table of another form: its header path."""
+        path = self.paths[ref.column] if 0 <= ref.column < len(self.paths) else ()
+        return " / ".join(path) or "графа без заголовка"
+
+
+def _short(label: str, width: int = 40) -> str:
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
 def build_context(table: Table) -> TableContext:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas.numformat import format_ru
-from schemas.report import Measure, Source
+from svodka.schemas.numformat import format_ru
+from svodka.schemas.report import TableKind
+from svodka.schemas.words import MEASURE_WORDS, SOURCE_WORDS
 
 from .context import TableContext
 from .model import SOURCES_SUM, Equation, Ref
-
-MEASURE_WORDS = {Measure.PLAN: "план", Measure.FACT: "факт"}
-SOURCE_WORDS = {
-    Source.TOTAL: "Всего",
-    Source.FEDERAL: "ФБ",
-    Source.REGIONAL: "РБ",
-    Source.EXTRABUDGETARY: "ВБ",
-}
 
 
 def where(ctx: TableContext, ref: Ref, *, source: bool = True, page: bool = True) -> str:
@@ -26,6 +19,9 @@ def where(ctx: TableContext, ref: Ref, *, source: bool = True, page: bool = True
     if page and cell is not None and cell.page is not None:
         parts.append(f"стр. {cell.page}")
     parts.append(ctx.label(ref.row))
+    if ref.measure is None or ref.source is None:
+        parts.append(ctx.column_name(ref))
+        return ", ".join(parts)
     parts.append(MEASURE_WORDS[ref.measure])
     if source:
         parts.append(SOURCE_WORDS[ref.source])
@@ -47,8 +43,23 @@ def arithmetic(ctx: TableContext, eq: Equation, relation: str = "≠") -> str:
     if eq.rule == SOURCES_SUM:
         addends = " + ".join(ctx.terms[ref].display for ref in eq.rhs)
         return f"{lhs} {relation} {addends} = {_sum_text(ctx, eq)}"
-    codes = ", ".join(ctx.codes[ref.row] or "?" for ref in eq.rhs)
-    return f"{lhs} {relation} сумма строк {codes} = {_sum_text(ctx, eq)}"
+    return f"{lhs} {relation} сумма строк {rows_text(ctx, [r.row for r in eq.rhs])} = " \
+        f"{_sum_text(ctx, eq)}"
+
+
+def rows_text(ctx: TableContext, rows: list[int]) -> str:
+    """"9.1, 9.2, 9.3"; "1–27" for a run of whole numbers; rows without codes by label:
+    "«Запасы», «Денежные средства»", or "с «A» по «B» (N)" when there are many."""
+    codes = [ctx.codes[r] for r in rows]
+    if all(codes):
+        numbers = [int(c) for c in codes if c and c.isdigit()]
+        run = (ctx.table.kind is TableKind.OTHER and len(numbers) == len(codes) > 3
+               and numbers == list(range(numbers[0], numbers[-1] + 1)))
+        return f"{numbers[0]}–{numbers[-1]}" if run else ", ".join(c or "?" for c in codes)
+    labels = [f"«{ctx.table.rows[r].label[:40]}»" for r in rows]
+    if len(labels) <= 3:
+        return ", ".join(labels)
+    return f"с {labels[0]} по {labels[-1]} ({len(labels)})"
 
 
 def blamed_cell(ctx: TableContext, ref: Ref, expected: Decimal, eq: Equation) -> str:

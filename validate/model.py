@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import NamedTuple
 
-from schemas.report import Cell, Measure, Source
+from svodka.schemas.report import Cell, Measure, Source
 
 from .numbers import cell_display
 
@@ -15,14 +15,19 @@ SOURCES_SUM = "sources_sum"
 CHILDREN_SUM = "children_sum"
 GRAND_TOTAL = "grand_total"
 BREAKDOWN = "breakdown"
+TOTAL_ROWS = "total_rows"  # any table: a total row = the rows it closes
+COLUMN_FORMULA = "column_formula"  # a formula of the numbering row ("12=10*11")
+COLUMN_PRODUCT = "column_product"  # price × quantity = sum, read from the numbers
 
 
 class Ref(NamedTuple):
-    """One value cell of a table: row index, measure, source."""
+    """One value cell of a table: row index, measure, source; in a table of another form
+    (no measures, no sources) the column's index among the table's header paths."""
 
     row: int
-    measure: Measure
-    source: Source
+    measure: Measure | None
+    source: Source | None
+    column: int = -1
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Equation:
     lhs: Ref
     rhs: tuple[Ref, ...]
     bound: Bound = Bound.EQUAL
+    guessed: str | None = None  # why which rows it sums is a guess (broken: a warning)
 
     @property
     def refs(self) -> tuple[Ref, ...]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from schemas.numformat import format_ru
-from schemas.report import Cell, Status
+from svodka.schemas.numformat import format_ru
+from svodka.schemas.report import Cell, Status
 
 _DECIMALS = re.compile(r"\d[\d \u00a0\u202f\u2009]*[.,](\d+)")
 

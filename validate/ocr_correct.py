@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from schemas.numformat import format_ru
-from schemas.report import Cell, Finding, Report, Severity, Status, Table
+from svodka.schemas.numformat import format_ru
+from svodka.schemas.report import Cell, Finding, Report, Severity, Status, Table
 
 from .check import table_equations
 from .context import TableContext, build_context

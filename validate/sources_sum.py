@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.report import Source
+from svodka.schemas.report import Source
 
 from .context import TableContext
 from .model import SOURCES_SUM, Equation, Ref

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas.report import Cell, Status, Table
+from svodka.schemas.report import Cell, Status, Table, TableKind
 
 from .model import Ref, Term
 from .numbers import printed_decimals
@@ -25,16 +25,31 @@ def cell_term(cell: Cell) -> Term | None:
     return Term(cell.value, decimals, exact, True, cell)
 
 
+def column_paths(table: Table) -> list[tuple[str, ...]]:
+    """The header paths of a table's value cells, in the order they first stand."""
+    return list(dict.fromkeys(tuple(c.column) for r in table.rows for c in r.cells))
+
+
+def _ref(table: Table, index: int, cell: Cell, paths: dict[tuple[str, ...], int]) -> Ref | None:
+    if table.kind is TableKind.OTHER:
+        return Ref(index, None, None, paths[tuple(cell.column)])
+    if cell.measure is None or cell.source is None:
+        return None
+    return Ref(index, cell.measure, cell.source)
+
+
 def table_terms(table: Table) -> tuple[dict[Ref, Term], dict[Ref, Cell]]:
-    """Terms of every cell that names a measure and a source (the first such cell wins),
-    and the cells themselves (including those without a usable figure)."""
+    """Terms of every cell that names a measure and a source — in a table of another form,
+    of every value cell by its column — (the first such cell wins), and the cells
+    themselves (including those without a usable figure)."""
     terms: dict[Ref, Term] = {}
     cells: dict[Ref, Cell] = {}
+    paths = {p: i for i, p in enumerate(column_paths(table))}
     for index, row in enumerate(table.rows):
         for cell in row.cells:
-            if cell.measure is None or cell.source is None:
+            ref = _ref(table, index, cell, paths)
+            if ref is None:
                 continue
-            ref = Ref(index, cell.measure, cell.source)
             if ref in cells:
                 continue
             cells[ref] = cell

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .context import TableContext
-from .model import Bound, Equation, Ref
+from .model import Bound, Equation
 
 
 def column_equations(
@@ -13,9 +13,8 @@ def column_equations(
     if not rows or not ctx.additive[parent] or not all(ctx.additive[row] for row in rows):
         return []
     found: list[Equation] = []
-    for measure, source in ctx.columns(parent):
-        lhs = Ref(parent, measure, source)
-        rhs = tuple(Ref(row, measure, source) for row in rows)
+    for lhs in ctx.refs(parent):
+        rhs = tuple(lhs._replace(row=row) for row in rows)
         if lhs in ctx.terms and all(ref in ctx.terms for ref in rhs):
             found.append(Equation(rule, parent, lhs, rhs, bound))
     return found

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pikepdf
 
-from schemas import SvodkaError
+from svodka.schemas import SvodkaError
 from svodka.workers import Failure, Limits, run_limited
 
 ROOT = Path(__file__).resolve().parents[2]

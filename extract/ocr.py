@@ -4,7 +4,8 @@ The flow, top to bottom::
 
     render_page           the page as an image (pdfplumber → pypdfium2, ~300 dpi)
     ocr_image_page        (extract.pdf runs it for two pages at once, in threads)
-        prepare_page      deskew, binarise, ruling lines, table cells      (ocr_image)
+        prepare_page      turn upright (ocr_orient), deskew, binarise, ruling
+                          lines, table cells                               (ocr_image)
       the words reading (one table reader for text layers and scans):
         page_words        one tesseract run over the page: words, boxes, confidence
         level_page        the page without its text: shading and gaps     (ocr_words)
@@ -49,7 +50,9 @@ from svodka.extract.ocr_image import (
     PageImage,
     TableBox,
     prepare_page,
+    to_gray,
 )
+from svodka.extract.ocr_orient import orient_page
 from svodka.extract.ocr_tess import (
     NUMBER_CHARS,
     NUMBER_LANG,
@@ -70,7 +73,13 @@ from svodka.extract.ocr_words import (
     words_to_glyphs,
 )
 from svodka.extract.pdf import attach_context, glyphs_to_grids
-from svodka.extract.pdf_table import Block, blocks_to_grid, drop_empty_lines, grid_quality, grid_score
+from svodka.extract.pdf_table import (
+    Block,
+    blocks_to_grid,
+    drop_empty_lines,
+    grid_quality,
+    grid_score,
+)
 from svodka.extract.pdf_text import Line, is_number_shaped
 from svodka.schemas.grid import BBox, Grid, GridCell, Problem, TextLine
 
@@ -132,7 +141,7 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
     whitespace columns), and the ruled tables cell by cell (``_cell_grids``); each ruled
     table keeps the reading with the better ``grid_score``.
     """
-    prepared = prepare_page(image)
+    prepared = prepare_page(*orient_page(to_gray(image)))
     with ThreadPoolExecutor(max_workers=1) as pool:
         words = pool.submit(page_words, prepared.gray, scale)  # tesseract, in its process
         levelled = level_page(prepared.gray, scale)
@@ -141,6 +150,15 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
     attach_context(grids, free)
     lines = [TextLine(page=page_no, text=x.text.translate(BRACES)) for x in free]
     result = OcrPage(grids=grids, lines=lines)
+    if prepared.turn:
+        result.problems.append(
+            Problem(
+                code="I_OCR_ROTATED",
+                message=f"страница {page_no} (скан) лежала боком или вверх ногами: "
+                f"повёрнута на {prepared.turn}° против часовой стрелки перед распознаванием",
+                page=page_no,
+            )
+        )
     if not grids:
         result.problems.append(
             Problem(

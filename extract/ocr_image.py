@@ -62,22 +62,24 @@ class PageImage:
     ink: Gray
     tables: list[TableBox]
     skew: float
+    turn: int = 0
+    """Degrees (counter-clockwise) the page image was turned to stand upright."""
 
 
 def to_gray(image: Image.Image) -> Gray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
-def prepare_page(image: Image.Image) -> PageImage:
-    """Deskew, binarise and find the ruled tables of one page image."""
-    gray = to_gray(image)
+def prepare_page(gray: Gray, turn: int = 0) -> PageImage:
+    """Deskew, binarise and find the ruled tables of one upright page image (``turn``:
+    the degrees it was turned to stand upright, ``ocr_orient``)."""
     skew = estimate_skew(gray)
     if abs(skew) >= 0.02:
         gray = rotate(gray, skew)
     ink = binarize(gray)
     hmask, vmask = line_masks(ink)
     tables = find_tables(hmask, vmask)
-    return PageImage(gray=gray, ink=ink, tables=tables, skew=skew)
+    return PageImage(gray=gray, ink=ink, tables=tables, skew=skew, turn=turn)
 
 
 def _otsu_inv(gray: Gray) -> Gray:

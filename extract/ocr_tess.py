@@ -44,6 +44,12 @@ MIN_WORK = 20 * 1000
 """Less work than this (``_cost``: px of text line, about 20 lines of a wide cell) is
 not worth starting a second tesseract."""
 TIMEOUT = 300
+MAX_SIDE = 32767
+"""Pixels: tesseract refuses an image wider or taller than this (Leptonica's limit)."""
+
+
+class OcrImageTooLarge(ValueError):
+    """An image over tesseract's size limit: never handed to it."""
 
 
 @dataclass(frozen=True)
@@ -127,12 +133,16 @@ def _chunks(order: list[int], crops: Sequence[Gray], jobs: int, per_line: int) -
     n = max(1, min(len(order), wanted))
     target = total / n
     chunks: list[list[int]] = [[]]
-    done = 0.0
+    done, tall = 0.0, 0.0
     for i, c in zip(order, costs, strict=True):
-        if chunks[-1] and done + c / 2 > target * len(chunks) and len(chunks) < n:
+        step = (crops[i].shape[0] + GAP) / per_line
+        over = chunks[-1] and tall + step > MAX_STRIP  # never a strip past MAX_STRIP
+        if chunks[-1] and (over or (done + c / 2 > target * len(chunks) and len(chunks) < n)):
             chunks.append([])
+            tall = 0.0
         chunks[-1].append(i)
         done += c
+        tall += step
     return chunks
 
 
@@ -214,7 +224,14 @@ def _join(words: list[_Word]) -> OcrText:
 def run_tesseract(
     image: Gray, *, lang: str, whitelist: str | None = None, psm: int = 6
 ) -> list[_Word]:
-    """Words of one image (black on white) with confidence and position."""
+    """Words of one image (black on white) with confidence and position.  An image over
+    ``MAX_SIDE`` is refused with ``OcrImageTooLarge`` (tesseract would fail on it)."""
+    height, width = image.shape[:2]
+    if max(height, width) > MAX_SIDE:
+        raise OcrImageTooLarge(
+            f"изображение {width} × {height} пикс. больше предела Tesseract "
+            f"({MAX_SIDE} пикс. по стороне), не распознавалось"
+        )
     with tempfile.TemporaryDirectory(prefix="svodka-ocr-") as tmp:
         png = Path(tmp) / "in.png"
         cv2.imwrite(str(png), image)

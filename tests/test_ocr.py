@@ -20,7 +20,17 @@ from svodka.extract.ocr_image import (
     remove_specks,
     rotate,
 )
-from svodka.extract.ocr_tess import _chunks, parse_tsv, tesseract_available
+from svodka.extract.ocr_orient import parse_osd, text_direction, turn_image
+from svodka.extract.ocr_tess import (
+    MAX_SIDE,
+    MAX_STRIP,
+    OcrImageTooLarge,
+    _chunks,
+    _layout,
+    parse_tsv,
+    run_tesseract,
+    tesseract_available,
+)
 from svodka.extract.pdf import pdf_to_raw
 from svodka.schemas.grid import RawDocument
 from tests.conftest import CORPUS, REALDOCS, score_module
@@ -126,6 +136,48 @@ def test_strips_share_the_work_not_the_height() -> None:
     assert len(few) == 1  # too little work for a second tesseract
 
 
+def test_strips_never_grow_past_their_height() -> None:
+    thin = [np.full((30, 60), 255, dtype=np.uint8)] * 2000  # many one-digit cells
+    chunks = _chunks(list(range(len(thin))), thin, jobs=2, per_line=1)
+    heights = [_layout(k, thin, side_by_side=False)[2] for k in chunks]
+    assert sum(len(k) for k in chunks) == len(thin)
+    assert max(heights) <= MAX_STRIP + 48 < MAX_SIDE
+
+
+def test_tesseract_never_gets_an_image_over_its_limit() -> None:
+    with pytest.raises(OcrImageTooLarge, match="32767"):
+        run_tesseract(np.full((MAX_SIDE + 1, 60), 255, dtype=np.uint8), lang="rus")
+
+
+def text_page() -> np.ndarray:
+    """A page of short horizontal text lines (black on white), 1240 × 1754 px."""
+    img = np.full((1754, 1240), 255, dtype=np.uint8)
+    rng = np.random.default_rng(3)
+    for y in range(150, 1600, 60):
+        x = 100
+        while x < 1050:
+            word = "".join(rng.choice(list("абвгдежзиклмнопрстуф0123456789"), 5))
+            cv2.putText(img, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+            x += 190
+    return img
+
+
+def test_text_direction_tells_sideways_pages() -> None:
+    page = text_page()
+    assert text_direction(page) == "horizontal"
+    assert text_direction(turn_image(page, 180)) == "horizontal"
+    assert text_direction(turn_image(page, 90)) == "vertical"
+    assert text_direction(turn_image(page, 270)) == "vertical"
+    assert text_direction(np.full((800, 600), 255, dtype=np.uint8)) == "unsure"
+
+
+def test_parse_osd() -> None:
+    report = "Orientation in degrees: 270\nRotate: 90\nOrientation confidence: 9.61\n"
+    assert parse_osd(report) == (270, 9.61)  # 90° clockwise is 270° counter-clockwise
+    assert parse_osd(report.replace("9.61", "0.2")) == (0, 0.0)  # too unsure
+    assert parse_osd("") == (0, 0.0)
+
+
 def test_regroup_digits() -> None:
     assert regroup_digits("(3235)") == "(3 235)"
     assert regroup_digits("17735,3") == "17 735,3"
@@ -208,9 +260,12 @@ def test_scan_corpus_document_scores() -> None:
 # --- scans of any layout, made here from text-layer pages ---------------------------------
 
 
-def scan_of(src: Path, page: int, out: Path, *, angle: float, seed: int) -> Path:
+def scan_of(
+    src: Path, page: int, out: Path, *, angle: float, seed: int, turn: int = 0
+) -> Path:
     """One page of a text-layer PDF as a scanner gives it: rasterised at 150 dpi, turned
-    ``angle`` degrees, grainy, saved as an image-only PDF."""
+    ``angle`` degrees, grainy, saved as an image-only PDF (``turn``: laid sideways or
+    upside down, degrees counter-clockwise)."""
     import pypdfium2 as pdfium
     from PIL import Image
 
@@ -222,7 +277,7 @@ def scan_of(src: Path, page: int, out: Path, *, angle: float, seed: int) -> Path
     gray = rotate(np.asarray(image.convert("L"), dtype=np.uint8), angle)
     noise = np.random.default_rng(seed).normal(0, 9, gray.shape)
     grainy = np.clip(gray.astype(np.float64) + noise, 0, 255).astype(np.uint8)
-    Image.fromarray(grainy).save(out, "PDF", resolution=150.0)
+    Image.fromarray(turn_image(grainy, turn)).save(out, "PDF", resolution=150.0)
     return out
 
 
@@ -279,3 +334,27 @@ def test_scan_reads_as_its_text_layer(
     assert res["label_ok"] >= 0.9 * res["label_n"], res
     assert {t["engine"] for t in got["tables"]} <= engines  # type: ignore[index,union-attr]
     assert res["err_found"] == res["err_exp"] and res["err_good"] == res["err_got"], res
+
+
+@needs_tesseract
+def test_scan_turned_sideways_reads_as_upright(tmp_path: Path) -> None:
+    """A grid page scanned sideways (turned 90°): turned back before OCR, it gives the same
+    records as the same scan upright (within the accuracy of the scan tests: turned back,
+    the page is resampled a little differently), and says it was turned."""
+    from tests.conftest import corpus_file
+
+    src = corpus_file("dev06-yaroslavskaya-2019-grid.pdf")
+    upright = scan_of(src, 1, tmp_path / "upright.pdf", angle=0.3, seed=1)
+    sideways = scan_of(src, 1, tmp_path / "sideways.pdf", angle=0.3, seed=1, turn=90)
+    want, got = _records(upright), _records(sideways)
+    turned = [f["message"] for f in got["findings"] if f["rule"] == "I_OCR_ROTATED"]  # type: ignore[index,union-attr]
+    assert turned == [
+        "страница 1 (скан) лежала боком или вверх ногами: повёрнута на 270° против часовой "
+        "стрелки перед распознаванием"
+    ]
+    score = score_module()
+    res = score.score_doc(want, got)
+    assert res["cell_truth"] >= 20, res
+    precision = res["cell_tp"] / max(1, res["cell_got"])
+    assert score.f1(precision, res["cell_tp"] / res["cell_truth"]) >= 0.98, res
+    assert res["label_ok"] >= 0.9 * res["label_n"], res

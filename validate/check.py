@@ -33,6 +33,7 @@ from .model import (
     CHILDREN_SUM,
     COLUMN_FORMULA,
     GRAND_TOTAL,
+    OCR_SURE,
     SOURCES_SUM,
     TOTAL_ROWS,
     Bound,
@@ -118,8 +119,9 @@ class Doubtful:
     """Which equations run through what svodka guessed about the table (``Table.doubts``):
     a cell of a column whose meaning was read from the numbers, rows on both sides of a
     join made without a repeated header or continuing codes, or a row's sources while a
-    value column of unknown meaning stands beside them.  Such an equation, broken,
-    is a warning: the figure may be right and the reading wrong."""
+    value column of unknown meaning stands beside them, or a figure OCR read unsurely
+    (confidence below ``OCR_SURE``).  Such an equation, broken, is a warning: the figure
+    may be right and the reading wrong."""
 
     def __init__(self, ctx: TableContext) -> None:
         self.ctx = ctx
@@ -139,17 +141,35 @@ class Doubtful:
     def _sources(self, eq: Equation) -> bool:
         return self.partial and eq.rule == SOURCES_SUM
 
+    def _unsure(self, eq: Equation) -> bool:
+        cells = (self.ctx.cells.get(ref) for ref in eq.refs)
+        return any(
+            c is not None and c.confidence is not None and c.confidence < OCR_SURE
+            for c in cells
+        )
+
     def of(self, eq: Equation) -> bool:
-        return eq.guessed is not None or self._column(eq) or self._join(eq) or self._sources(eq)
+        return (eq.guessed is not None or self._column(eq) or self._join(eq)
+                or self._sources(eq) or self._unsure(eq))
 
     def note(self, eq: Equation) -> str:
         if self._column(eq):
             why = "графа прочитана по числам"
         elif self._join(eq):
             why = "стык страниц угадан"
+        elif self._unsure(eq):
+            return " (" + self._unsure_note(eq) + ")"
         else:
             why = eq.guessed or "есть нераспознанная графа"
         return f" (структура таблицы не установлена надёжно: {why})"
+
+
+    def _unsure_note(self, eq: Equation) -> str:
+        low = min(
+            c.confidence for ref in eq.refs
+            if (c := self.ctx.cells.get(ref)) is not None and c.confidence is not None
+        )
+        return f"OCR прочитало числа неуверенно: уверенность до {low:.2f}".replace(".", ",")
 
 
 def table_equations(ctx: TableContext) -> list[Equation]:

@@ -12,6 +12,7 @@ black on white.  Each result keeps its words' mean confidence (0..1).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -44,6 +45,10 @@ MIN_WORK = 20 * 1000
 """Less work than this (``_cost``: px of text line, about 20 lines of a wide cell) is
 not worth starting a second tesseract."""
 TIMEOUT = 300
+DASHES = frozenset("-–—")
+EN_DASH_WIDTH = 0.45
+"""A lone dash among words at least this wide (share of the line's median word height)
+is a dash ("МСП – участников"), narrower a hyphen: tesseract reads both as "-"."""
 MAX_SIDE = 32767
 """Pixels: tesseract refuses an image wider or taller than this (Leptonica's limit)."""
 
@@ -242,7 +247,22 @@ def run_tesseract(
         out = subprocess.run(
             [*cmd, "tsv"], capture_output=True, timeout=TIMEOUT, check=True, env=env
         )
-    return parse_tsv(out.stdout.decode("utf-8", errors="replace"))
+    return mark_dashes(parse_tsv(out.stdout.decode("utf-8", errors="replace")))
+
+
+def mark_dashes(words: list[_Word]) -> list[_Word]:
+    """Lone dashes standing between words, told hyphen or dash by their width."""
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    out = []
+    for w in words:
+        others = sorted(x.height for x in lines[w.line] if x.text not in DASHES)
+        if w.text in DASHES and len(others) >= 2:
+            wide = w.width >= EN_DASH_WIDTH * others[len(others) // 2]
+            w = dataclasses.replace(w, text="–" if wide else "-")
+        out.append(w)
+    return out
 
 
 def parse_tsv(tsv: str) -> list[_Word]:

@@ -200,6 +200,22 @@ def test_parse_tsv_keeps_words_and_confidence() -> None:
     assert (word.text, word.conf, word.yc) == ("650,2", 91.5, 40.0)
 
 
+@needs_tesseract
+def test_dash_and_hyphen_told_apart_by_width() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 42)  # found in the system's font folders
+    except OSError:
+        pytest.skip("DejaVu Sans not installed")
+    img = Image.new("L", (1800, 300), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 30), "в интересах 5 МСП - участников кластера", font=font, fill=0)
+    draw.text((20, 150), "в интересах 5 МСП – участников кластера", font=font, fill=0)
+    words = run_tesseract(np.asarray(img), lang="rus")
+    assert [w.text for w in sorted(words, key=lambda w: w.yc) if w.text in "-–"] == ["-", "–"]
+
+
 def test_no_tesseract_keeps_the_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from svodka.extract import ocr
 

@@ -16,6 +16,7 @@ from svodka.schemas.report import (
     Report,
     Severity,
     Source,
+    Status,
     Table,
     TableKind,
 )
@@ -119,9 +120,11 @@ class Doubtful:
     """Which equations run through what svodka guessed about the table (``Table.doubts``):
     a cell of a column whose meaning was read from the numbers, rows on both sides of a
     join made without a repeated header or continuing codes, or a row's sources while a
-    value column of unknown meaning stands beside them, or a figure OCR read unsurely
-    (confidence below ``OCR_SURE``).  Such an equation, broken, is a warning: the figure
-    may be right and the reading wrong."""
+    value column of unknown meaning stands beside them, a figure OCR read unsurely
+    (confidence below ``OCR_SURE``), or, in a table read by OCR, a row with an empty or
+    unreadable value cell (a figure OCR may have missed) or two header paths read as the
+    same measure and source.  Such an equation, broken, is a warning: the figure may be
+    right and the reading wrong."""
 
     def __init__(self, ctx: TableContext) -> None:
         self.ctx = ctx
@@ -129,6 +132,8 @@ class Doubtful:
         self.joins = sorted(d.from_row for d in ctx.table.doubts if d.from_row is not None)
         # a value column of unknown meaning may be one of the sources a row's Всего adds up
         self.partial = any(d.reason == "unknown_column" for d in ctx.table.doubts)
+        self.ocr = any(c.confidence is not None for r in ctx.table.rows for c in r.cells)
+        self.clash = self.ocr and _columns_clash(ctx.table)
 
     def _column(self, eq: Equation) -> bool:
         cells = (self.ctx.cells.get(ref) for ref in eq.refs)
@@ -148,9 +153,23 @@ class Doubtful:
             for c in cells
         )
 
+    def _gap(self, eq: Equation) -> bool:
+        return self.clash or self._empty(eq)
+
+    def _empty(self, eq: Equation) -> bool:
+        """In a table read by OCR, a row of the equation with an empty or unreadable value
+        cell: OCR may have missed a figure there, so the terms may be incomplete."""
+        if not self.ocr:
+            return False
+        rows = {ref.row for ref in eq.refs}
+        return any(
+            c.status in (Status.EMPTY, Status.UNREADABLE)
+            for r in rows for c in self.ctx.table.rows[r].cells
+        )
+
     def of(self, eq: Equation) -> bool:
         return (eq.guessed is not None or self._column(eq) or self._join(eq)
-                or self._sources(eq) or self._unsure(eq))
+                or self._sources(eq) or self._unsure(eq) or self._gap(eq))
 
     def note(self, eq: Equation) -> str:
         if self._column(eq):
@@ -159,6 +178,10 @@ class Doubtful:
             why = "стык страниц угадан"
         elif self._unsure(eq):
             return " (" + self._unsure_note(eq) + ")"
+        elif self.clash:
+            why = "две графы скана прочитаны как одна"
+        elif self._gap(eq):
+            return " (OCR могло пропустить число в строке: в ней есть пустые ячейки)"
         else:
             why = eq.guessed or "есть нераспознанная графа"
         return f" (структура таблицы не установлена надёжно: {why})"
@@ -170,6 +193,17 @@ class Doubtful:
             if (c := self.ctx.cells.get(ref)) is not None and c.confidence is not None
         )
         return f"OCR прочитало числа неуверенно: уверенность до {low:.2f}".replace(".", ",")
+
+
+def _columns_clash(table: Table) -> bool:
+    """Do two header paths of the table stand for the same measure and source?  (One of
+    them is then misread, and the rows' terms are not what the table states.)"""
+    meaning: dict[tuple[str, ...], tuple[Measure, Source]] = {}
+    for row in table.rows:
+        for c in row.cells:
+            if c.measure is not None and c.source is not None:
+                meaning.setdefault(tuple(c.column), (c.measure, c.source))
+    return len(set(meaning.values())) < len(meaning)
 
 
 def table_equations(ctx: TableContext) -> list[Equation]:

@@ -11,8 +11,9 @@ Run before deskewing.  Two tests, the cheap one first:
                      on the page without its specks and rules, shrunk within Tesseract's
                      image limit; its rotation is taken when it is confident
     reads_better     a turn OSD gives with little confidence (noisy scans) is taken only
-                     when the middle of the page, turned so, reads better (more and surer
-                     words) than as it comes; else the page is read as it is.
+                     when the part of the page with the most letters, turned so, reads
+                     better (more and surer words) than as it comes; on a sideways page
+                     the same test chooses between the two sides.
 
 A page with clear horizontal lines is never sent to OSD (costly): a page turned 180°
 looks the same to the blob test, so such a page is read as it comes.  On a sideways

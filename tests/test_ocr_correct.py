@@ -158,6 +158,24 @@ def test_broken_sum_beside_a_missed_figure_of_a_scan_is_a_warning() -> None:
     assert all("пустые ячейки" in f.message for f in findings)
 
 
+def test_figure_of_a_scan_read_without_its_comma_is_a_warning() -> None:
+    # 9.1 plan Всего read surely as "13358" for 1 335,8: the comma was not seen
+    table = scanned(TRUE_LINES, {("9.1", 0): ("13358", HIGH)})
+    wrong = [f for f in report_to_findings(as_report(table)) if f.code == "9.1"]
+    assert wrong and not errors(wrong)
+    assert any(f.message.endswith("(похоже, OCR не увидело запятую)") for f in wrong)
+
+
+def test_scan_table_with_a_structure_doubt_gives_warnings_only() -> None:
+    from svodka.schemas.report import Doubt
+
+    table = scanned(TRUE_LINES, {("9.1", 0): ("1~395,8", HIGH)})
+    assert errors(report_to_findings(as_report(table)))
+    table.doubts = [Doubt(reason="unknown_column", message="графа не распознана")]
+    findings = report_to_findings(as_report(table))
+    assert findings and not errors(findings)
+
+
 def test_clashing_header_paths_of_a_scan_make_its_sums_warnings() -> None:
     table = scanned("""
 9.1 1~385,8 1~217,2 0 0 1~135,8 1~100 200 117,2

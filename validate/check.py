@@ -85,12 +85,15 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
     for correction in found.corrections:
         eq = _explaining(found, correction)
         sure = not all(doubt.of(found.equations[i]) for i in correction.broken)
+        actual, cell = ctx.terms[correction.ref].value, ctx.cells[correction.ref]
         message = messages.blamed_cell(ctx, correction.ref, correction.expected, eq)
+        if sure and _lost_separator(cell, actual, correction.expected):
+            sure, note = False, " (похоже, OCR не увидело запятую)"
+        else:
+            note = "" if sure else doubt.note(eq)
         finding = _finding(ctx, Severity.ERROR if sure else Severity.WARNING, eq.rule,
                            correction.ref.row, correction.ref.measure, correction.ref.source,
-                           ctx.terms[correction.ref].value, correction.expected,
-                           message if sure else message + doubt.note(eq),
-                           ctx.cells[correction.ref])
+                           actual, correction.expected, message + note, cell)
         keyed.append((_key(correction.ref.row, finding), finding))
 
     for index, eq in enumerate(found.equations):
@@ -122,9 +125,9 @@ class Doubtful:
     join made without a repeated header or continuing codes, or a row's sources while a
     value column of unknown meaning stands beside them, a figure OCR read unsurely
     (confidence below ``OCR_SURE``), or, in a table read by OCR, a row with an empty or
-    unreadable value cell (a figure OCR may have missed) or two header paths read as the
-    same measure and source.  Such an equation, broken, is a warning: the figure may be
-    right and the reading wrong."""
+    unreadable value cell (a figure OCR may have missed), or a scan table with any doubt
+    about its structure or two header paths read as the same measure and source.  Such
+    an equation, broken, is a warning: the figure may be right and the reading wrong."""
 
     def __init__(self, ctx: TableContext) -> None:
         self.ctx = ctx
@@ -133,7 +136,9 @@ class Doubtful:
         # a value column of unknown meaning may be one of the sources a row's Всего adds up
         self.partial = any(d.reason == "unknown_column" for d in ctx.table.doubts)
         self.ocr = any(c.confidence is not None for r in ctx.table.rows for c in r.cells)
-        self.clash = self.ocr and _columns_clash(ctx.table)
+        # a scan whose structure was guessed at anywhere, or whose header paths clash: its
+        # rows and columns may be misread or missed, so no sum over it is sure
+        self.clash = self.ocr and (bool(ctx.table.doubts) or _columns_clash(ctx.table))
 
     def _column(self, eq: Equation) -> bool:
         cells = (self.ctx.cells.get(ref) for ref in eq.refs)
@@ -179,7 +184,7 @@ class Doubtful:
         elif self._unsure(eq):
             return " (" + self._unsure_note(eq) + ")"
         elif self.clash:
-            why = "две графы скана прочитаны как одна"
+            why = "скан, графы или строки прочитаны не наверняка"
         elif self._gap(eq):
             return " (OCR могло пропустить число в строке: в ней есть пустые ячейки)"
         else:
@@ -193,6 +198,14 @@ class Doubtful:
             if (c := self.ctx.cells.get(ref)) is not None and c.confidence is not None
         )
         return f"OCR прочитало числа неуверенно: уверенность до {low:.2f}".replace(".", ",")
+
+
+def _lost_separator(cell: Cell, actual: Decimal | None, expected: Decimal) -> bool:
+    """A figure read by OCR that is the expected one with its decimal comma lost
+    ("11265" for 1 126,5): the commonest misreading, whatever the confidence."""
+    if cell.confidence is None or actual is None or expected == 0:
+        return False
+    return any(actual == expected.scaleb(places) for places in (1, 2))
 
 
 def _columns_clash(table: Table) -> bool:

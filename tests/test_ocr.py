@@ -327,7 +327,6 @@ def _records(path: Path) -> dict[str, object]:
         ),
         pytest.param(  # dark rules
             "dev06-yaroslavskaya-2019-grid.pdf", 1, 0.3, {"ocr", "ocr-ruled"},
-            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: labels 11 of 15"),
         ),
     ],
 )

@@ -1,21 +1,35 @@
-"""OCR of image-only PDF pages: page image → ruled tables as ``Grid`` + text lines.
+"""OCR of image-only PDF pages: page image → tables as ``Grid`` + text lines.
 
 The flow, top to bottom::
 
     render_page           the page as an image (pdfplumber → pypdfium2, ~300 dpi)
     ocr_image_page        (extract.pdf runs it for two pages at once, in threads)
-        prepare_page      deskew, binarise, ruling lines, table cells      (ocr_image)
+        prepare_page      turn upright (ocr_orient), deskew, binarise, ruling
+                          lines, table cells                               (ocr_image)
+      the words reading (one table reader for text layers and scans):
+        page_words        one tesseract run over the page: words, boxes, confidence
+        level_page        the page without its text: shading and gaps     (ocr_words)
+        edge_lines, gap_lines, rule_lines
+                          cell boundaries the image shows: steps between shaded bands,
+                          white gaps between cells, dark rules (line objects)
+        words_to_glyphs   the words as a text layer gives them
+        glyphs_to_grids   the text-layer engines: ruled cells, whitespace columns (pdf)
+        _reread_numbers   number and code cells read unsurely or not at all: again on
+                          their crop, restricted to digits and number signs
+      the cell-by-cell reading, for ruled tables the words did not read faultlessly:
         cell_crop         each cell's ink, inset from its rules, trimmed
         ocr_crops         pass 1: every cell, Russian + English            (ocr_tess)
         column_kinds      a column whose cells read mostly as numbers (or codes)
         ocr_crops         pass 2: those cells again, restricted to digits, ",", "-",
                           "х" … (codes: digits and ".")
         blocks_to_grid    merged cells repeated with ``origin``           (pdf_table)
-        text_bands        ink outside tables, line by line → ``lines``; the lines just
-                          above a table → ``Grid.context``
+      choose_grids        per table, the reading with the better ``grid_score``
+      attach_context      the words outside tables → ``lines``; those just above a
+                          table → ``Grid.context``
 
 Every cell keeps the mean confidence of its words (0..1) in ``GridCell.confidence``.
-Grids are made exactly like the text-layer ``pdf-ruled`` grids, with engine ``ocr``.
+Engines: ``ocr-ruled`` / ``ocr-words`` (the text-layer engines on OCR words), ``ocr``
+(cell by cell).
 """
 
 from __future__ import annotations
@@ -30,7 +44,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from svodka.extract.ocr_image import CellBox, Gray, PageImage, TableBox, prepare_page
+from svodka.extract.ocr_image import (
+    CellBox,
+    Gray,
+    PageImage,
+    TableBox,
+    prepare_page,
+    to_gray,
+)
+from svodka.extract.ocr_orient import orient_page
 from svodka.extract.ocr_tess import (
     NUMBER_CHARS,
     NUMBER_LANG,
@@ -38,9 +60,28 @@ from svodka.extract.ocr_tess import (
     ocr_crops,
     tesseract_available,
 )
-from svodka.extract.pdf_table import Block, blocks_to_grid, drop_empty_lines
-from svodka.extract.pdf_text import is_number_shaped
-from svodka.schemas.grid import BBox, Grid, Problem, TextLine
+from svodka.extract.ocr_words import (
+    LevelledPage,
+    OcrWord,
+    cell_sides,
+    continue_columns,
+    edge_lines,
+    gap_lines,
+    level_page,
+    page_words,
+    rule_lines,
+    words_to_glyphs,
+)
+from svodka.extract.pdf import attach_context, glyphs_to_grids
+from svodka.extract.pdf_table import (
+    Block,
+    blocks_to_grid,
+    drop_empty_lines,
+    grid_quality,
+    grid_score,
+)
+from svodka.extract.pdf_text import Line, is_number_shaped
+from svodka.schemas.grid import BBox, Grid, GridCell, Problem, TextLine
 
 DPI = 300
 INSET = 7
@@ -60,8 +101,9 @@ MIN_INK = 30
 """Ink pixels below which a cell (or text band) is empty."""
 SHORT_READING = 3
 """Characters: a reading this short in a number column is read again as a number."""
-LINE_CONFIDENCE = 0.55
-"""Text bands outside tables read with less mean confidence are stamps, signatures, noise."""
+REREAD_BELOW = 0.9
+"""Number cells of the word reading with less confidence are read again, digits only
+(the confidence ``validate.ocr_correct`` trusts)."""
 INT_PART_RE = re.compile(r"(\(?-?)(\d{4,})([,.]\d+)?(\)?)")
 CODE_RE = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})*[.,]?$")
 LOOKALIKES = str.maketrans("оОoODЗзбIl|", "00000336111")
@@ -92,39 +134,80 @@ def render_page(page: Any, scale: float | None = None) -> tuple[Image.Image, flo
 
 
 def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
-    """Read the ruled tables and the loose text of one page image (``scale`` px per point).
+    """Read the tables and the loose text of one page image (``scale`` px per point).
 
-    Tesseract is started as few times as possible: one general pass for every cell of
-    every table and the text bands around them, one restricted pass for all number and
-    code cells, and single-cell retries only for the few cells those passes miss.
+    Two readings, one table reader: the page's OCR words as a text layer for the
+    text-layer engines (``ocr_words``: ruled cells from dark rules or shaded bands,
+    whitespace columns), and the ruled tables cell by cell (``_cell_grids``); each ruled
+    table keeps the reading with the better ``grid_score``.
     """
-    prepared = prepare_page(image)
-    reads = [
-        _TableRead(t, [cell_bounds(prepared.ink, c) for c in t.cells]) for t in prepared.tables
-    ]
-    bands, band_crops = _text_bands(prepared)
+    prepared = prepare_page(*orient_page(to_gray(image)))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        words = pool.submit(page_words, prepared.gray, scale)  # tesseract, in its process
+        levelled = level_page(prepared.gray, scale)
+        word_grids, free = _word_grids(levelled, words.result(), page_no, scale)
+    grids = choose_grids(_cell_grids(prepared, prepared.tables, page_no, scale), word_grids)
+    attach_context(grids, free)
+    lines = [TextLine(page=page_no, text=x.text.translate(BRACES)) for x in free]
+    result = OcrPage(grids=grids, lines=lines)
+    if prepared.turn:
+        result.problems.append(
+            Problem(
+                code="I_OCR_ROTATED",
+                message=f"страница {page_no} (скан) лежала боком или вверх ногами: "
+                f"повёрнута на {prepared.turn}° против часовой стрелки перед распознаванием",
+                page=page_no,
+            )
+        )
+    if not grids:
+        result.problems.append(
+            Problem(
+                code="W_OCR_NO_TABLE",
+                message=f"на странице {page_no} (скан) не найдено таблиц",
+                page=page_no,
+            )
+        )
+    return result
+
+
+def _cell_grids(
+    prepared: PageImage, tables: Sequence[TableBox], page_no: int, scale: float
+) -> list[Grid]:
+    """Ruled tables read cell by cell: one general pass for every cell, one restricted
+    pass for the number and code cells, single-cell retries for the few both miss."""
+    reads = [_TableRead(t, [cell_bounds(prepared.ink, c) for c in t.cells]) for t in tables]
     crops = [ink_crop(prepared, b) for r in reads for b in r.bounds]
-    general = ocr_crops([*crops, *band_crops])
+    general = ocr_crops(crops)
     k = 0
     for r in reads:
         r.texts = general[k : k + len(r.bounds)]
         r.kinds = column_kinds(r.table.cells, r.texts)
         k += len(r.bounds)
     _restricted_pass(prepared, reads)
-    grids = [g for r in reads if (g := _assemble(prepared, r, page_no, scale)) is not None]
-    band_lines = _band_lines(bands, general[k:])
-    _attach_context(grids, band_lines, scale)
-    lines = [TextLine(page=page_no, text=text) for _, text in band_lines]
-    result = OcrPage(grids=grids, lines=lines)
-    if not prepared.tables:
-        result.problems.append(
-            Problem(
-                code="W_OCR_NO_TABLE",
-                message=f"на странице {page_no} (скан) не найдено таблиц с линиями",
-                page=page_no,
-            )
-        )
-    return result
+    return [g for r in reads if (g := _assemble(prepared, r, page_no, scale)) is not None]
+
+
+def choose_grids(cell_grids: Sequence[Grid], word_grids: Sequence[Grid]) -> list[Grid]:
+    """Each cell-by-cell grid against the word grids it overlaps: the higher ``grid_score``
+    wins (a tie keeps the cell-by-cell reading); one without a rival stays if it holds
+    numbers (rules found in a picture or a dark block give grids of letters)."""
+    out = list(word_grids)
+    for grid in cell_grids:
+        rivals = [g for g in out if _overlap(g.bbox, grid.bbox)]
+        best = max((grid_score(g.rows) for g in rivals), default=0.0)
+        score = grid_score(grid.rows)
+        if score >= best and (score > 0 or rivals):
+            out = [g for g in out if g not in rivals] + [grid]
+    return sorted(out, key=lambda g: g.bbox[1] if g.bbox else 0.0)
+
+
+def _overlap(a: BBox | None, b: BBox | None) -> bool:
+    if a is None or b is None:
+        return False
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w > 0 and h > 0 and w * h >= 0.3 * smaller
 
 
 @dataclass
@@ -170,14 +253,6 @@ def soft_crop(prepared: PageImage, bounds: Bounds | None) -> Gray:
     dark = np.where(near, 255 - prepared.gray[y0:y1, x0:x1], 0).astype(np.uint8)
     zoomed = cv2.resize(dark, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_CUBIC)
     return np.ascontiguousarray(zoomed, dtype=np.uint8)
-
-
-def trim(ink: Gray) -> Gray:
-    if ink.size == 0 or int(np.count_nonzero(ink)) < MIN_INK:
-        return np.zeros((0, 0), dtype=np.uint8)
-    ys = np.flatnonzero(ink.any(axis=1))
-    xs = np.flatnonzero(ink.any(axis=0))
-    return np.ascontiguousarray(ink[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1])
 
 
 def _restricted_pass(prepared: PageImage, reads: list[_TableRead]) -> None:
@@ -395,50 +470,138 @@ def _to_points(box: tuple[int, int, int, int], scale: float) -> BBox:
     return (box[0] / scale, box[1] / scale, box[2] / scale, box[3] / scale)
 
 
-def _text_bands(prepared: PageImage) -> tuple[list[tuple[int, int]], list[Gray]]:
-    """Bands of ink outside the tables (about a text line each) and their crops."""
-    ink = prepared.ink.copy()
-    for t in prepared.tables:
-        ink[max(0, t.y0 - 8) : t.y1 + 8, max(0, t.x0 - 8) : t.x1 + 8] = 0
-    bands = _bands(ink)
-    return bands, [trim(ink[y0:y1]) for y0, y1 in bands]
+def _word_grids(
+    levelled: LevelledPage, words: Sequence[OcrWord], page_no: int, scale: float
+) -> tuple[list[Grid], list[Line]]:
+    """The page's words through the text-layer engines; boundaries from dark rules, white
+    gaps between shaded cells and shaded areas.  Returns the grids and the free lines."""
+    h, w = levelled.gray.shape
+    found = [
+        *edge_lines(levelled.plain, scale),
+        *gap_lines(levelled.closed, scale),
+        *rule_lines(levelled.hrules, levelled.vrules, scale),
+    ]
+    lines = continue_columns(cell_sides(found), words)
+    glyphs = words_to_glyphs(words)
+    grids, _, free = glyphs_to_grids(page_no, (lines, []), (w / scale, h / scale), glyphs)
+    for grid in grids:
+        grid.engine = "ocr-" + grid.engine.removeprefix("pdf-")
+        _word_confidence(grid, words)
+        _clean_word_grid(grid)
+        _box_empty_cells(grid)
+    _reread_numbers(levelled, grids, scale)
+    for grid in grids:
+        grid.quality = grid_quality(grid.rows)
+    return grids, free
 
 
-def _band_lines(bands: list[tuple[int, int]], texts: Sequence[OcrText]) -> list[tuple[float, str]]:
-    """Text outside the tables as (top in px, line), top to bottom; noise dropped."""
-    out: list[tuple[float, str]] = []
-    for (y0, _), band in zip(bands, texts, strict=True):
-        for k, line in enumerate(band.text.splitlines()):
-            if line.strip() and (band.confidence or 0) >= LINE_CONFIDENCE:
-                out.append((y0 + k, line.strip().translate(BRACES)))
+def _word_confidence(grid: Grid, words: Sequence[OcrWord]) -> None:
+    """Each cell's confidence: the mean of the words whose centre lies in its box."""
+    for row in grid.rows:
+        for cell in row:
+            if not cell.text or cell.bbox is None:
+                continue
+            x0, top, x1, bottom = cell.bbox
+            confs = [
+                w.conf for w in words
+                if x0 - 0.5 <= w.xc <= x1 + 0.5 and top - 0.5 <= w.yc <= bottom + 0.5
+            ]
+            cell.confidence = round(sum(confs) / len(confs), 3) if confs else None
+
+
+def _box_empty_cells(grid: Grid) -> None:
+    """Empty cells of a whitespace grid get a box, their column's span across their row's
+    (so a figure tesseract missed there can be read again)."""
+    cols: dict[int, tuple[float, float]] = {}
+    rows: dict[int, tuple[float, float]] = {}
+    for r, row in enumerate(grid.rows):
+        for c, cell in enumerate(row):
+            if cell.bbox is None or cell.origin is not None:
+                continue
+            x0, top, x1, bottom = cell.bbox
+            cx, ry = cols.get(c, (x0, x1)), rows.get(r, (top, bottom))
+            cols[c] = (min(cx[0], x0), max(cx[1], x1))
+            rows[r] = (min(ry[0], top), max(ry[1], bottom))
+    for r, row in enumerate(grid.rows):
+        for c, cell in enumerate(row):
+            if cell.bbox is None and not cell.text and c in cols and r in rows:
+                cell.bbox = (cols[c][0], rows[r][0], cols[c][1], rows[r][1])
+
+
+def _clean_word_grid(grid: Grid) -> None:
+    """OCR habits undone as in the cell-by-cell reading (``clean_cell_text``)."""
+    kinds = grid_column_kinds(grid)
+    for row in grid.rows:
+        for c, cell in enumerate(row):
+            cell.text = clean_cell_text(cell.text, kinds.get(c) if cell.origin is None else None)
+
+
+def grid_column_kinds(grid: Grid) -> dict[int, str]:
+    """``number`` / ``code`` for the columns whose own cells mostly read as such (as
+    ``column_kinds``: only the leftmost code-like column, none of numbers left of it)."""
+    out: dict[int, str] = {}
+    for c in range(grid.n_cols):
+        texts = [
+            r[c].text.replace("\n", " ").strip()
+            for r in grid.rows
+            if c < len(r) and r[c].text and r[c].origin is None
+        ]
+        codes = sum(bool(CODE_RE.match(t)) for t in texts)
+        numbers = sum(_numberish(t.translate(LOOKALIKES)) for t in texts)
+        if texts and codes * 2 > len(texts) and not out:
+            out[c] = "code"
+        elif texts and numbers * 2 > len(texts):
+            out[c] = "number"
     return out
 
 
-def _bands(ink: Gray) -> list[tuple[int, int]]:
-    """Runs of pixel rows holding ink, merged across small gaps (one text line each)."""
-    profile = cv2.reduce(ink, 1, cv2.REDUCE_MAX).ravel() > 0
-    bands: list[tuple[int, int]] = []
-    y = 0
-    n = len(profile)
-    while y < n:
-        if not profile[y]:
-            y += 1
-            continue
-        start = y
-        while y < n and profile[y]:
-            y += 1
-        if bands and start - bands[-1][1] <= 4:
-            bands[-1] = (bands[-1][0], y)
-        else:
-            bands.append((start, y))
-    return [(a, b) for a, b in bands if b - a >= 12]
-
-
-def _attach_context(
-    grids: Sequence[Grid], lines: Sequence[tuple[float, str]], scale: float
-) -> None:
-    floor = 0.0
+def _reread_numbers(levelled: LevelledPage, grids: Sequence[Grid], scale: float) -> None:
+    """Number and code cells read with less than ``REREAD_BELOW`` confidence, not as a
+    number, or not at all (a lone "0" or "Х" tesseract missed) read again on their own
+    crop, restricted to digits and number signs; the new reading is kept when it fits
+    its column and the first did not, or it is read more surely."""
+    page = PageImage(gray=levelled.gray, ink=levelled.ink, tables=[], skew=0.0)
+    todo: list[tuple[GridCell, str, Bounds]] = []
     for grid in grids:
-        top = grid.bbox[1] * scale if grid.bbox else 0.0
-        grid.context = [text for y, text in lines if floor <= y < top]
-        floor = grid.bbox[3] * scale if grid.bbox else floor
+        for c, kind in grid_column_kinds(grid).items():
+            for row in grid.rows:
+                cell = row[c]
+                if cell.origin is not None or cell.bbox is None:
+                    continue
+                text = clean_cell_text(cell.text, kind)
+                sure = (cell.confidence or 0.0) >= REREAD_BELOW and _fits(text, kind)
+                worded = cell.text and not _may_be_number(cell.text)
+                if sure or (worded and (kind != "code" or _fits(text, kind))):
+                    continue
+                bounds = _ink_bounds(levelled.ink, cell.bbox, scale)
+                if bounds is not None:
+                    todo.append((cell, kind, bounds))
+    crops = [soft_crop(page, b) for _, _, b in todo]
+    again = ocr_crops(crops, lang=NUMBER_LANG, whitelist=NUMBER_CHARS, side_by_side=True)
+    kinds = [kind for _, kind, _ in todo]
+    missed = [
+        i for i, t in enumerate(again) if not _fits(clean_cell_text(t.text, kinds[i]), kinds[i])
+    ]
+    with ThreadPoolExecutor(max_workers=RETRY_JOBS) as pool:
+        alone = pool.map(lambda i: _retry_alone(crops[i], kinds[i]), missed[:MAX_RETRIES])
+        for i, t in zip(missed, alone, strict=False):
+            again[i] = t or again[i]
+    for (cell, kind, _), t in zip(todo, again, strict=True):
+        text = clean_cell_text(t.text, kind)
+        if not text or not _fits(text, kind):
+            continue
+        if not _fits(cell.text, kind) or (t.confidence or 0.0) > (cell.confidence or 0.0):
+            best = _agree(OcrText(cell.text, cell.confidence), OcrText(text, t.confidence))
+            cell.text, cell.confidence = best.text, best.confidence
+
+
+def _ink_bounds(ink: Gray, bbox: BBox, scale: float) -> Bounds | None:
+    """The ink inside a cell's box (in points) as a tight pixel rectangle."""
+    x0, top, x1, bottom = (round(v * scale) for v in bbox)
+    inner = ink[max(0, top + 2) : bottom - 2, max(0, x0 + 2) : x1 - 2]
+    if inner.size == 0 or int(np.count_nonzero(inner)) < MIN_INK:
+        return None
+    ys = np.flatnonzero(inner.any(axis=1))
+    xs = np.flatnonzero(inner.any(axis=0))
+    y0, x0 = max(0, top + 2), max(0, x0 + 2)
+    return y0 + int(ys[0]), y0 + int(ys[-1]) + 1, x0 + int(xs[0]), x0 + int(xs[-1]) + 1

@@ -62,22 +62,24 @@ class PageImage:
     ink: Gray
     tables: list[TableBox]
     skew: float
+    turn: int = 0
+    """Degrees (counter-clockwise) the page image was turned to stand upright."""
 
 
 def to_gray(image: Image.Image) -> Gray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
-def prepare_page(image: Image.Image) -> PageImage:
-    """Deskew, binarise and find the ruled tables of one page image."""
-    gray = to_gray(image)
+def prepare_page(gray: Gray, turn: int = 0) -> PageImage:
+    """Deskew, binarise and find the ruled tables of one upright page image (``turn``:
+    the degrees it was turned to stand upright, ``ocr_orient``)."""
     skew = estimate_skew(gray)
     if abs(skew) >= 0.02:
         gray = rotate(gray, skew)
     ink = binarize(gray)
     hmask, vmask = line_masks(ink)
     tables = find_tables(hmask, vmask)
-    return PageImage(gray=gray, ink=ink, tables=tables, skew=skew)
+    return PageImage(gray=gray, ink=ink, tables=tables, skew=skew, turn=turn)
 
 
 def _otsu_inv(gray: Gray) -> Gray:
@@ -135,7 +137,9 @@ def _profile_score(points: InkPoints, angle: float) -> float:
     if dx.size == 0:
         return 0.0
     rad = np.deg2rad(angle)
-    rows = np.rint(dy * np.cos(rad) - dx * np.sin(rad)).astype(np.int64)
+    # floor, not rint: rint sends the half-integer rows of an odd-sized image at 0° two
+    # to a bin (rounding half to even), which doubles the score there
+    rows = np.floor(dy * np.cos(rad) - dx * np.sin(rad)).astype(np.int64)
     counts = np.bincount(rows - rows.min()).astype(np.float64)
     return float(np.sum(counts**2))
 

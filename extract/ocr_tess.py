@@ -12,6 +12,7 @@ black on white.  Each result keeps its words' mean confidence (0..1).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -44,6 +45,16 @@ MIN_WORK = 20 * 1000
 """Less work than this (``_cost``: px of text line, about 20 lines of a wide cell) is
 not worth starting a second tesseract."""
 TIMEOUT = 300
+DASHES = frozenset("-–—")
+EN_DASH_WIDTH = 0.45
+"""A lone dash among words at least this wide (share of the line's median word height)
+is a dash ("МСП – участников"), narrower a hyphen: tesseract reads both as "-"."""
+MAX_SIDE = 32767
+"""Pixels: tesseract refuses an image wider or taller than this (Leptonica's limit)."""
+
+
+class OcrImageTooLarge(ValueError):
+    """An image over tesseract's size limit: never handed to it."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,14 @@ class _Word:
     left: int
     xc: float
     yc: float
+    top: int = 0
+    width: int = 0
+    height: int = 0
+
+
+Word = _Word
+"""A word tesseract read: text, confidence 0..100, its line (block, paragraph, line) and
+its box in pixels (``left``, ``top``, ``width``, ``height``; ``xc``, ``yc`` its centre)."""
 
 
 @functools.cache
@@ -119,12 +138,16 @@ def _chunks(order: list[int], crops: Sequence[Gray], jobs: int, per_line: int) -
     n = max(1, min(len(order), wanted))
     target = total / n
     chunks: list[list[int]] = [[]]
-    done = 0.0
+    done, tall = 0.0, 0.0
     for i, c in zip(order, costs, strict=True):
-        if chunks[-1] and done + c / 2 > target * len(chunks) and len(chunks) < n:
+        step = (crops[i].shape[0] + GAP) / per_line
+        over = chunks[-1] and tall + step > MAX_STRIP  # never a strip past MAX_STRIP
+        if chunks[-1] and (over or (done + c / 2 > target * len(chunks) and len(chunks) < n)):
             chunks.append([])
+            tall = 0.0
         chunks[-1].append(i)
         done += c
+        tall += step
     return chunks
 
 
@@ -206,7 +229,14 @@ def _join(words: list[_Word]) -> OcrText:
 def run_tesseract(
     image: Gray, *, lang: str, whitelist: str | None = None, psm: int = 6
 ) -> list[_Word]:
-    """Words of one image (black on white) with confidence and position."""
+    """Words of one image (black on white) with confidence and position.  An image over
+    ``MAX_SIDE`` is refused with ``OcrImageTooLarge`` (tesseract would fail on it)."""
+    height, width = image.shape[:2]
+    if max(height, width) > MAX_SIDE:
+        raise OcrImageTooLarge(
+            f"изображение {width} × {height} пикс. больше предела Tesseract "
+            f"({MAX_SIDE} пикс. по стороне), не распознавалось"
+        )
     with tempfile.TemporaryDirectory(prefix="svodka-ocr-") as tmp:
         png = Path(tmp) / "in.png"
         cv2.imwrite(str(png), image)
@@ -217,7 +247,22 @@ def run_tesseract(
         out = subprocess.run(
             [*cmd, "tsv"], capture_output=True, timeout=TIMEOUT, check=True, env=env
         )
-    return parse_tsv(out.stdout.decode("utf-8", errors="replace"))
+    return mark_dashes(parse_tsv(out.stdout.decode("utf-8", errors="replace")))
+
+
+def mark_dashes(words: list[_Word]) -> list[_Word]:
+    """Lone dashes standing between words, told hyphen or dash by their width."""
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    out = []
+    for w in words:
+        others = sorted(x.height for x in lines[w.line] if x.text not in DASHES)
+        if w.text in DASHES and len(others) >= 2:
+            wide = w.width >= EN_DASH_WIDTH * others[len(others) // 2]
+            w = dataclasses.replace(w, text="–" if wide else "-")
+        out.append(w)
+    return out
 
 
 def parse_tsv(tsv: str) -> list[_Word]:
@@ -232,6 +277,7 @@ def parse_tsv(tsv: str) -> list[_Word]:
             line = (int(f[2]), int(f[3]), int(f[4]))
         except ValueError:
             continue
-        word = _Word(f[11].strip(), max(conf, 0.0), line, left, left + width / 2, top + height / 2)
+        xc, yc = left + width / 2, top + height / 2
+        word = _Word(f[11].strip(), max(conf, 0.0), line, left, xc, yc, top, width, height)
         words.append(word)
     return words

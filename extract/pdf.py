@@ -61,7 +61,7 @@ from svodka.extract.pdf_limits import (
     render_scale,
     scaled_problem,
 )
-from svodka.extract.pdf_pdfium import close_document, page_glyphs, page_rules
+from svodka.extract.pdf_pdfium import Rules, close_document, page_glyphs, page_rules
 from svodka.extract.pdf_ruled import page_to_ruled_grids
 from svodka.extract.pdf_text import Glyph, Line, chars_to_glyphs, glyphs_to_lines
 from svodka.extract.pdf_words import lines_to_word_grids
@@ -320,10 +320,7 @@ def _read_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
         return _read_image_page(page, page_no, pool, limits)
     size = (float(page.width), float(page.height))
     rules = page_rules(page)
-    grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
-    lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
-    grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
-    free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
+    grids, lines, free = glyphs_to_grids(page_no, rules, size, glyphs)
     problems: list[Problem] = []
     if needs_fallback(grids, free):  # weak own reading: offer camelot's (pdf_camelot)
         grids, problems = camelot_fallback(page, page_no, grids, ruled=any(rules))
@@ -335,6 +332,20 @@ def _read_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,
     closed = last is not None and all(x.top < last or PAGE_NUMBER.match(x.text) for x in free)
     return PageResult(grids=grids, lines=text, problems=problems, closed_by_grid=closed,
                       leading=[x for x in free if x.bottom <= first + 0.5])
+
+
+def glyphs_to_grids(
+    page_no: int, rules: tuple[Rules, Rules], size: tuple[float, float], glyphs: Sequence[Glyph]
+) -> tuple[list[Grid], list[Line], list[Line]]:
+    """The table engines on one page's glyphs, from a text layer or from OCR
+    (``extract.ocr_words``): ruled grids (``rules`` = line and rect objects), then
+    whitespace tables among the other lines.  Returns the grids top to bottom, the text
+    lines outside the ruled grids and those outside every grid."""
+    grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
+    lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
+    grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
+    free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
+    return grids, lines, free
 
 
 def _read_image_page(page: Any, page_no: int, pool: ThreadPoolExecutor | None,

@@ -20,7 +20,17 @@ from svodka.extract.ocr_image import (
     remove_specks,
     rotate,
 )
-from svodka.extract.ocr_tess import _chunks, parse_tsv, tesseract_available
+from svodka.extract.ocr_orient import parse_osd, text_direction, turn_image
+from svodka.extract.ocr_tess import (
+    MAX_SIDE,
+    MAX_STRIP,
+    OcrImageTooLarge,
+    _chunks,
+    _layout,
+    parse_tsv,
+    run_tesseract,
+    tesseract_available,
+)
 from svodka.extract.pdf import pdf_to_raw
 from svodka.schemas.grid import RawDocument
 from tests.conftest import CORPUS, REALDOCS, score_module
@@ -58,6 +68,15 @@ def test_skew_is_found_and_undone() -> None:
     assert abs(angle - 0.6) <= 0.06
     hmask, vmask = line_masks(255 - rotate(img, angle))
     assert len(find_tables(hmask, vmask)[0].cells) == 10
+
+
+@pytest.mark.parametrize("height", [601, 603, 1201])
+def test_skew_of_odd_sized_pages_is_not_drawn_to_zero(height: int) -> None:
+    """Half-integer rows (odd heights) once doubled the profile's sharpness at exactly 0°."""
+    img = np.full((height, 1200), 255, dtype=np.uint8)
+    for y in range(60, height - 60, 40):
+        cv2.line(img, (100, y), (1100, y), 0, 3)
+    assert abs(estimate_skew(rotate(img, -0.2)) - 0.2) <= 0.06
 
 
 @pytest.mark.parametrize(
@@ -117,6 +136,48 @@ def test_strips_share_the_work_not_the_height() -> None:
     assert len(few) == 1  # too little work for a second tesseract
 
 
+def test_strips_never_grow_past_their_height() -> None:
+    thin = [np.full((30, 60), 255, dtype=np.uint8)] * 2000  # many one-digit cells
+    chunks = _chunks(list(range(len(thin))), thin, jobs=2, per_line=1)
+    heights = [_layout(k, thin, side_by_side=False)[2] for k in chunks]
+    assert sum(len(k) for k in chunks) == len(thin)
+    assert max(heights) <= MAX_STRIP + 48 < MAX_SIDE
+
+
+def test_tesseract_never_gets_an_image_over_its_limit() -> None:
+    with pytest.raises(OcrImageTooLarge, match="32767"):
+        run_tesseract(np.full((MAX_SIDE + 1, 60), 255, dtype=np.uint8), lang="rus")
+
+
+def text_page() -> np.ndarray:
+    """A page of short horizontal text lines (black on white), 1240 × 1754 px."""
+    img = np.full((1754, 1240), 255, dtype=np.uint8)
+    rng = np.random.default_rng(3)
+    for y in range(150, 1600, 60):
+        x = 100
+        while x < 1050:
+            word = "".join(rng.choice(list("абвгдежзиклмнопрстуф0123456789"), 5))
+            cv2.putText(img, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+            x += 190
+    return img
+
+
+def test_text_direction_tells_sideways_pages() -> None:
+    page = text_page()
+    assert text_direction(page) == "horizontal"
+    assert text_direction(turn_image(page, 180)) == "horizontal"
+    assert text_direction(turn_image(page, 90)) == "vertical"
+    assert text_direction(turn_image(page, 270)) == "vertical"
+    assert text_direction(np.full((800, 600), 255, dtype=np.uint8)) == "unsure"
+
+
+def test_parse_osd() -> None:
+    report = "Orientation in degrees: 270\nRotate: 90\nOrientation confidence: 9.61\n"
+    assert parse_osd(report) == (270, 9.61)  # 90° clockwise is 270° counter-clockwise
+    assert parse_osd(report.replace("9.61", "0.2")) == (0, 0.0)  # too unsure
+    assert parse_osd("") == (0, 0.0)
+
+
 def test_regroup_digits() -> None:
     assert regroup_digits("(3235)") == "(3 235)"
     assert regroup_digits("17735,3") == "17 735,3"
@@ -137,6 +198,22 @@ def test_parse_tsv_keeps_words_and_confidence() -> None:
     rows = ["5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t91.5\t650,2", "4\t1\t1\t1\t1\t0\t0\t0\t9\t9\t-1\t"]
     [word] = parse_tsv("\n".join([head, *rows]))
     assert (word.text, word.conf, word.yc) == ("650,2", 91.5, 40.0)
+
+
+@needs_tesseract
+def test_dash_and_hyphen_told_apart_by_width() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 42)  # found in the system's font folders
+    except OSError:
+        pytest.skip("DejaVu Sans not installed")
+    img = Image.new("L", (1800, 300), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 30), "в интересах 5 МСП - участников кластера", font=font, fill=0)
+    draw.text((20, 150), "в интересах 5 МСП – участников кластера", font=font, fill=0)
+    words = run_tesseract(np.asarray(img), lang="rus")
+    assert [w.text for w in sorted(words, key=lambda w: w.yc) if w.text in "-–"] == ["-", "–"]
 
 
 def test_no_tesseract_keeps_the_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,3 +271,105 @@ def test_scan_corpus_document_scores() -> None:
     assert score.f1(precision, recall) >= 0.95, res
     values = [c for t in report.tables for r in t.rows for c in r.cells if c.raw]
     assert values and all(c.confidence is not None for c in values)
+
+
+# --- scans of any layout, made here from text-layer pages ---------------------------------
+
+
+def scan_of(
+    src: Path, page: int, out: Path, *, angle: float, seed: int, turn: int = 0
+) -> Path:
+    """One page of a text-layer PDF as a scanner gives it: rasterised at 150 dpi, turned
+    ``angle`` degrees, grainy, saved as an image-only PDF (``turn``: laid sideways or
+    upside down, degrees counter-clockwise)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    doc = pdfium.PdfDocument(src)
+    try:
+        image = doc[page - 1].render(scale=150 / 72, grayscale=True).to_pil()
+    finally:
+        doc.close()
+    gray = rotate(np.asarray(image.convert("L"), dtype=np.uint8), angle)
+    noise = np.random.default_rng(seed).normal(0, 9, gray.shape)
+    grainy = np.clip(gray.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    Image.fromarray(turn_image(grainy, turn)).save(out, "PDF", resolution=150.0)
+    return out
+
+
+def one_page(src: Path, page: int, out: Path) -> Path:
+    """The same page of the text-layer PDF on its own (its records to compare with)."""
+    import pikepdf
+
+    with pikepdf.open(src) as pdf, pikepdf.new() as single:
+        single.pages.append(pdf.pages[page - 1])
+        single.save(out)
+    return out
+
+
+def _records(path: Path) -> dict[str, object]:
+    import svodka
+
+    return json.loads(svodka.read(path).model_dump_json())
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("name", "page", "angle", "engines"),
+    [
+        pytest.param(  # shaded bands, white gaps, no rules
+            "dev02-tulskaya-2019-deck-pdf.pdf", 3, 0.4, {"ocr-ruled"},
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.33"),
+        ),
+        pytest.param(  # whitespace columns only
+            "dev05-tomskaya-2021-unruled.pdf", 1, -0.5, {"ocr-words"},
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.80"),
+        ),
+        pytest.param(  # dark rules
+            "dev06-yaroslavskaya-2019-grid.pdf", 1, 0.3, {"ocr", "ocr-ruled"},
+        ),
+    ],
+)
+def test_scan_reads_as_its_text_layer(
+    tmp_path: Path, name: str, page: int, angle: float, engines: set[str]
+) -> None:
+    from tests.conftest import corpus_file
+
+    src = corpus_file(name)
+    text = one_page(src, page, tmp_path / "text.pdf")
+    scan = scan_of(src, page, tmp_path / "scan.pdf", angle=angle, seed=page)
+    assert pdf_to_raw(scan).format == "image-pdf"
+    want, got = _records(text), _records(scan)
+    score = score_module()
+    res = score.score_doc(want, got)
+    assert res["cell_truth"] >= 20, res  # the page holds a table of figures
+    precision = res["cell_tp"] / max(1, res["cell_got"])
+    recall = res["cell_tp"] / res["cell_truth"]
+    assert score.f1(precision, recall) >= 0.98, res
+    assert res["label_ok"] >= 0.9 * res["label_n"], res
+    assert {t["engine"] for t in got["tables"]} <= engines  # type: ignore[index,union-attr]
+    assert res["err_found"] == res["err_exp"] and res["err_good"] == res["err_got"], res
+
+
+@needs_tesseract
+def test_scan_turned_sideways_reads_as_upright(tmp_path: Path) -> None:
+    """A grid page scanned sideways (turned 90°): turned back before OCR, it gives the same
+    records as the same scan upright (within the accuracy of the scan tests: turned back,
+    the page is resampled a little differently), and says it was turned."""
+    from tests.conftest import corpus_file
+
+    src = corpus_file("dev06-yaroslavskaya-2019-grid.pdf")
+    upright = scan_of(src, 1, tmp_path / "upright.pdf", angle=0.3, seed=1)
+    sideways = scan_of(src, 1, tmp_path / "sideways.pdf", angle=0.3, seed=1, turn=90)
+    want, got = _records(upright), _records(sideways)
+    turned = [f["message"] for f in got["findings"] if f["rule"] == "I_OCR_ROTATED"]  # type: ignore[index,union-attr]
+    assert turned == [
+        "страница 1 (скан) лежала боком или вверх ногами: повёрнута на 270° против часовой "
+        "стрелки перед распознаванием"
+    ]
+    score = score_module()
+    res = score.score_doc(want, got)
+    assert res["cell_truth"] >= 20, res
+    precision = res["cell_tp"] / max(1, res["cell_got"])
+    assert score.f1(precision, res["cell_tp"] / res["cell_truth"]) >= 0.98, res
+    assert res["label_ok"] >= 0.9 * res["label_n"], res

@@ -16,6 +16,7 @@ from svodka.schemas.report import (
     Report,
     Severity,
     Source,
+    Status,
     Table,
     TableKind,
 )
@@ -33,6 +34,7 @@ from .model import (
     CHILDREN_SUM,
     COLUMN_FORMULA,
     GRAND_TOTAL,
+    OCR_SURE,
     SOURCES_SUM,
     TOTAL_ROWS,
     Bound,
@@ -83,12 +85,15 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
     for correction in found.corrections:
         eq = _explaining(found, correction)
         sure = not all(doubt.of(found.equations[i]) for i in correction.broken)
+        actual, cell = ctx.terms[correction.ref].value, ctx.cells[correction.ref]
         message = messages.blamed_cell(ctx, correction.ref, correction.expected, eq)
+        if sure and _lost_separator(cell, actual, correction.expected):
+            sure, note = False, " (похоже, OCR не увидело запятую)"
+        else:
+            note = "" if sure else doubt.note(eq)
         finding = _finding(ctx, Severity.ERROR if sure else Severity.WARNING, eq.rule,
                            correction.ref.row, correction.ref.measure, correction.ref.source,
-                           ctx.terms[correction.ref].value, correction.expected,
-                           message if sure else message + doubt.note(eq),
-                           ctx.cells[correction.ref])
+                           actual, correction.expected, message + note, cell)
         keyed.append((_key(correction.ref.row, finding), finding))
 
     for index, eq in enumerate(found.equations):
@@ -118,8 +123,11 @@ class Doubtful:
     """Which equations run through what svodka guessed about the table (``Table.doubts``):
     a cell of a column whose meaning was read from the numbers, rows on both sides of a
     join made without a repeated header or continuing codes, or a row's sources while a
-    value column of unknown meaning stands beside them.  Such an equation, broken,
-    is a warning: the figure may be right and the reading wrong."""
+    value column of unknown meaning stands beside them, a figure OCR read unsurely
+    (confidence below ``OCR_SURE``), or, in a table read by OCR, a row with an empty or
+    unreadable value cell (a figure OCR may have missed), or a scan table with any doubt
+    about its structure or two header paths read as the same measure and source.  Such
+    an equation, broken, is a warning: the figure may be right and the reading wrong."""
 
     def __init__(self, ctx: TableContext) -> None:
         self.ctx = ctx
@@ -127,6 +135,10 @@ class Doubtful:
         self.joins = sorted(d.from_row for d in ctx.table.doubts if d.from_row is not None)
         # a value column of unknown meaning may be one of the sources a row's Всего adds up
         self.partial = any(d.reason == "unknown_column" for d in ctx.table.doubts)
+        self.ocr = any(c.confidence is not None for r in ctx.table.rows for c in r.cells)
+        # a scan whose structure was guessed at anywhere, or whose header paths clash: its
+        # rows and columns may be misread or missed, so no sum over it is sure
+        self.clash = self.ocr and (bool(ctx.table.doubts) or _columns_clash(ctx.table))
 
     def _column(self, eq: Equation) -> bool:
         cells = (self.ctx.cells.get(ref) for ref in eq.refs)
@@ -139,17 +151,72 @@ class Doubtful:
     def _sources(self, eq: Equation) -> bool:
         return self.partial and eq.rule == SOURCES_SUM
 
+    def _unsure(self, eq: Equation) -> bool:
+        cells = (self.ctx.cells.get(ref) for ref in eq.refs)
+        return any(
+            c is not None and c.confidence is not None and c.confidence < OCR_SURE
+            for c in cells
+        )
+
+    def _gap(self, eq: Equation) -> bool:
+        return self.clash or self._empty(eq)
+
+    def _empty(self, eq: Equation) -> bool:
+        """In a table read by OCR, a row of the equation with an empty or unreadable value
+        cell: OCR may have missed a figure there, so the terms may be incomplete."""
+        if not self.ocr:
+            return False
+        rows = {ref.row for ref in eq.refs}
+        return any(
+            c.status in (Status.EMPTY, Status.UNREADABLE)
+            for r in rows for c in self.ctx.table.rows[r].cells
+        )
+
     def of(self, eq: Equation) -> bool:
-        return eq.guessed is not None or self._column(eq) or self._join(eq) or self._sources(eq)
+        return (eq.guessed is not None or self._column(eq) or self._join(eq)
+                or self._sources(eq) or self._unsure(eq) or self._gap(eq))
 
     def note(self, eq: Equation) -> str:
         if self._column(eq):
             why = "графа прочитана по числам"
         elif self._join(eq):
             why = "стык страниц угадан"
+        elif self._unsure(eq):
+            return " (" + self._unsure_note(eq) + ")"
+        elif self.clash:
+            why = "скан, графы или строки прочитаны не наверняка"
+        elif self._gap(eq):
+            return " (OCR могло пропустить число в строке: в ней есть пустые ячейки)"
         else:
             why = eq.guessed or "есть нераспознанная графа"
         return f" (структура таблицы не установлена надёжно: {why})"
+
+
+    def _unsure_note(self, eq: Equation) -> str:
+        low = min(
+            c.confidence for ref in eq.refs
+            if (c := self.ctx.cells.get(ref)) is not None and c.confidence is not None
+        )
+        return f"OCR прочитало числа неуверенно: уверенность до {low:.2f}".replace(".", ",")
+
+
+def _lost_separator(cell: Cell, actual: Decimal | None, expected: Decimal) -> bool:
+    """A figure read by OCR that is the expected one with its decimal comma lost
+    ("11265" for 1 126,5): the commonest misreading, whatever the confidence."""
+    if cell.confidence is None or actual is None or expected == 0:
+        return False
+    return any(actual == expected.scaleb(places) for places in (1, 2))
+
+
+def _columns_clash(table: Table) -> bool:
+    """Do two header paths of the table stand for the same measure and source?  (One of
+    them is then misread, and the rows' terms are not what the table states.)"""
+    meaning: dict[tuple[str, ...], tuple[Measure, Source]] = {}
+    for row in table.rows:
+        for c in row.cells:
+            if c.measure is not None and c.source is not None:
+                meaning.setdefault(tuple(c.column), (c.measure, c.source))
+    return len(set(meaning.values())) < len(meaning)
 
 
 def table_equations(ctx: TableContext) -> list[Equation]:

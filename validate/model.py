@@ -19,6 +19,11 @@ TOTAL_ROWS = "total_rows"  # any table: a total row = the rows it closes
 COLUMN_FORMULA = "column_formula"  # a formula of the numbering row ("12=10*11")
 COLUMN_PRODUCT = "column_product"  # price × quantity = sum, read from the numbers
 
+OCR_SURE = 0.9
+"""OCR confidence (0..1) from which a figure counts as read surely: below it the figure
+may be misread, so ``ocr_correct`` may put it right and a broken equation through it is a
+warning, not an error."""
+
 
 class Ref(NamedTuple):
     """One value cell of a table: row index, measure, source; in a table of another form

@@ -33,12 +33,12 @@ from svodka.schemas.report import Cell, Finding, Report, Severity, Status, Table
 from .check import table_equations
 from .context import TableContext, build_context
 from .messages import where
-from .model import Bound, Equation, Ref, Term
+from .model import OCR_SURE, Bound, Equation, Ref, Term
 from .terms import cell_term
 from .tolerance import residual, tolerance, within
 
 RULE = "ocr_corrected"
-CONFIDENCE_THRESHOLD = 0.9
+CONFIDENCE_THRESHOLD = OCR_SURE
 """Readings at or above this OCR confidence (0..1) are never changed.  On the corpus scan
 nine in ten figures (561 of 620) read at 0.9 or more, all of them right; on the same grid
 reports rasterised at 150 dpi with noise, the misread figures read at 0.62-0.88

@@ -286,7 +286,6 @@ def carry_label_tails(results: list[PageResult]) -> list[PageResult]:
         page.lines = [x for x in page.lines if x.text not in taken]
         for grid in page.grids:
             grid.context = [t for t in grid.context if t not in taken]
-        page.leading = [x for x in page.leading if x.text not in taken]
     return results
 
 

@@ -424,21 +424,18 @@ def _centred_run(parent: Sequence[Segment], cols: list[int],
     lo, hi = cols.index(reached[0]), cols.index(reached[-1])
     centre = _centre(parent)
 
-    def hull(run: list[int]) -> tuple[float, float]:
-        return (min(s.x0 for c in run for s in leaves[c]),
-                max(s.x1 for c in run for s in leaves[c]))
-
-    def error(run: list[int]) -> float:
-        x0, x1 = hull(run)
-        return abs((x0 + x1) / 2 - centre)
-
-    def slack(run: list[int]) -> float:  # centred by eye: a font size, or 8 % of the width
-        x0, x1 = hull(run)
-        return max(size, 0.08 * (x1 - x0))
+    def fit(run: list[int]) -> tuple[float, float]:
+        """How far off centre the run's leaves are, and the slack allowed (centred by eye:
+        a font size, or 8 % of their width)."""
+        x0 = min(s.x0 for c in run for s in leaves[c])
+        x1 = max(s.x1 for c in run for s in leaves[c])
+        return abs((x0 + x1) / 2 - centre), max(size, 0.08 * (x1 - x0))
 
     runs = [cols[a : b + 1] for a in range(lo + 1) for b in range(hi, len(cols))]
-    best = min(map(error, runs))
-    return max((r for r in runs if error(r) <= best + slack(r)), key=len)
+    fits = [fit(r) for r in runs]
+    best = min(err for err, _ in fits)
+    return max((r for r, (err, slack) in zip(runs, fits, strict=True) if err <= best + slack),
+               key=len)
 
 
 def is_table(run: Run, header: Sequence[Line]) -> bool:
@@ -478,6 +475,8 @@ figures printed after it; a phrase's words have blank glyphs or narrower gaps.""
 
 
 def _split_segment(seg: Segment) -> list[Segment]:
+    if not any(ch.isdigit() for ch in seg.text):
+        return [seg]  # no figure in it: nothing to split (most text lines)
     if not _DIGITS_ONLY.match(seg.text):
         return _label_then_figures(seg)
     strings = _glyph_words(seg.glyphs, blanks=False)  # printed apart, no space between

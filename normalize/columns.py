@@ -208,8 +208,8 @@ def _phrases(path: tuple[str, ...]) -> list[str]:
     """A header path's levels, then runs of consecutive levels read as one phrase: a
     word broken over the lines of a narrow cell can come out as levels of its own
     ("Федераль" / "ный" / "бюджет")."""
-    runs = [" ".join(path[i:j]) for n in range(2, len(path) + 1)
-            for i in range(len(path) - n + 1) for j in [i + n]]
+    runs = [" ".join(path[i : i + n]) for n in range(2, len(path) + 1)
+            for i in range(len(path) - n + 1)]
     return [*path, *runs]
 
 

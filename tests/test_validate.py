@@ -544,3 +544,17 @@ def test_any_single_changed_figure_in_a_spending_table_is_named_exactly() -> Non
             ], (row.code, cell.measure, cell.source)
             checked += 1
     assert checked > 200
+
+
+def test_a_row_missing_a_source_cell_is_not_summed_and_says_so() -> None:
+    # A scan whose federal and extrabudgetary cells were merged into a text column in
+    # one row: the row holds Всего and РБ only, and 1 415,4 ≠ 0 is no error.
+    table = expense_table("1 100,0 х 90,0 10,0\n2 50,0 х 50,0 0", PLAN_COLUMNS)
+    table.rows[1].cells = [c for c in table.rows[1].cells if c.source in (T, RB)]
+    table.rows[1].cells[0] = make_cell(P, T, "1~415,4", Unit.THOUSAND_RUB, None)
+    findings, skipped = table_to_findings(table)
+    assert findings == []
+    assert any(s.code == "2" and "нет ячейки графы" in s.reason for s in skipped)
+    table.rows[0].cells[0] = make_cell(P, T, "101,0", Unit.THOUSAND_RUB, None)
+    findings, _ = table_to_findings(table)  # the complete row is still checked
+    assert blamed(findings) == [("sources_sum", "1", "plan", "total", "101.0", "100.0")]

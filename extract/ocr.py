@@ -8,6 +8,8 @@ The flow, top to bottom::
                           lines, table cells                               (ocr_image)
       the words reading (one table reader for text layers and scans):
         page_words        one tesseract run over the page: words, boxes, confidence
+        complete_words    ink the page reading left without a word (a lone "0", "Х"),
+                          or read unsurely or in part, read on its own    (ocr_missed)
         level_page        the page without its text: shading and gaps     (ocr_words)
         edge_lines, gap_lines, rule_lines
                           cell boundaries the image shows: steps between shaded bands,
@@ -50,8 +52,10 @@ from svodka.extract.ocr_image import (
     PageImage,
     TableBox,
     prepare_page,
+    soft_crop,
     to_gray,
 )
+from svodka.extract.ocr_missed import complete_words
 from svodka.extract.ocr_orient import orient_page
 from svodka.extract.ocr_tess import (
     NUMBER_CHARS,
@@ -65,6 +69,7 @@ from svodka.extract.ocr_words import (
     OcrWord,
     cell_sides,
     continue_columns,
+    drop_strokes,
     edge_lines,
     gap_lines,
     level_page,
@@ -86,9 +91,6 @@ from svodka.schemas.grid import BBox, Grid, GridCell, Problem, TextLine
 DPI = 300
 INSET = 7
 """Pixels cut from each side of a cell before reading it (the ruling line and its blur)."""
-ZOOM = 1.5
-"""Number and code cells are enlarged before the restricted pass: tesseract misses
-lone digits some 25 px high (a "3" alone in its cell) and reads them once enlarged."""
 DASH_MAX_HEIGHT = 9
 """Pixels: an ink blob this flat (and at least twice as wide) in a number cell is a dash."""
 DASH_CONFIDENCE = 0.9
@@ -105,6 +107,10 @@ REREAD_BELOW = 0.9
 """Number cells of the word reading with less confidence are read again, digits only
 (the confidence ``validate.ocr_correct`` trusts)."""
 INT_PART_RE = re.compile(r"(\(?-?)(\d{4,})([,.]\d+)?(\)?)")
+SEPARATOR_RE = re.compile(r"\d[,.]\d")
+STRAY_HEAD = "`'‘’‚,.:;_|[]"
+STRAY_TAIL = "`'‘’‚:;_|[]"
+"""Marks OCR puts at the edges of a figure (grain, a rule's end): never part of it."""
 CODE_RE = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})*[.,]?$")
 LOOKALIKES = str.maketrans("оОoODЗзбIl|", "00000336111")
 """Letters the general pass reads for digits in number cells."""
@@ -145,7 +151,8 @@ def ocr_image_page(image: Image.Image, page_no: int, scale: float) -> OcrPage:
     with ThreadPoolExecutor(max_workers=1) as pool:
         words = pool.submit(page_words, prepared.gray, scale)  # tesseract, in its process
         levelled = level_page(prepared.gray, scale)
-        word_grids, free = _word_grids(levelled, words.result(), page_no, scale)
+        read = complete_words(levelled, words.result(), scale)
+        word_grids, free = _word_grids(levelled, read, page_no, scale)
     grids = choose_grids(_cell_grids(prepared, prepared.tables, page_no, scale), word_grids)
     attach_context(grids, free)
     lines = [TextLine(page=page_no, text=x.text.translate(BRACES)) for x in free]
@@ -188,17 +195,28 @@ def _cell_grids(
 
 
 def choose_grids(cell_grids: Sequence[Grid], word_grids: Sequence[Grid]) -> list[Grid]:
-    """Each cell-by-cell grid against the word grids it overlaps: the higher ``grid_score``
-    wins (a tie keeps the cell-by-cell reading); one without a rival stays if it holds
-    numbers (rules found in a picture or a dark block give grids of letters)."""
+    """Each cell-by-cell grid against the word grids it overlaps: the higher
+    ``reading_score`` wins (a tie keeps the cell-by-cell reading); one without a rival
+    stays if it holds numbers (rules found in a picture or a dark block give grids of
+    letters)."""
     out = list(word_grids)
     for grid in cell_grids:
         rivals = [g for g in out if _overlap(g.bbox, grid.bbox)]
-        best = max((grid_score(g.rows) for g in rivals), default=0.0)
-        score = grid_score(grid.rows)
+        best = max((reading_score(g) for g in rivals), default=0.0)
+        score = reading_score(grid)
         if score >= best and (score > 0 or rivals):
             out = [g for g in out if g not in rivals] + [grid]
     return sorted(out, key=lambda g: g.bbox[1] if g.bbox else 0.0)
+
+
+def reading_score(grid: Grid) -> float:
+    """``grid_score`` (is it a table of numbers) times the mean OCR confidence of its
+    filled cells (how surely its text was read): two readings of one ruled table can
+    have the same structure, and then the one read more surely is the better (rule ends
+    read as "[" and "|" by the page reading lower its confidence, not its shape)."""
+    confs = [c.confidence for r in grid.rows for c in r
+             if c.text and c.origin is None and c.confidence is not None]
+    return grid_score(grid.rows) * (sum(confs) / len(confs) if confs else 1.0)
 
 
 def _overlap(a: BBox | None, b: BBox | None) -> bool:
@@ -239,20 +257,6 @@ def ink_crop(prepared: PageImage, bounds: Bounds | None) -> Gray:
         return np.zeros((0, 0), dtype=np.uint8)
     y0, y1, x0, x1 = bounds
     return np.ascontiguousarray(prepared.ink[y0:y1, x0:x1])
-
-
-def soft_crop(prepared: PageImage, bounds: Bounds | None) -> Gray:
-    """Grey-level darkness of a cell's glyphs (anti-aliased edges kept, background and
-    specks away from the glyphs cleared): digits read better than from the binary ink."""
-    if bounds is None:
-        return np.zeros((0, 0), dtype=np.uint8)
-    y0, y1, x0, x1 = bounds
-    y0, x0 = max(0, y0 - 2), max(0, x0 - 2)
-    y1, x1 = y1 + 2, x1 + 2
-    near = cv2.dilate(prepared.ink[y0:y1, x0:x1], np.ones((5, 5), np.uint8)) > 0
-    dark = np.where(near, 255 - prepared.gray[y0:y1, x0:x1], 0).astype(np.uint8)
-    zoomed = cv2.resize(dark, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_CUBIC)
-    return np.ascontiguousarray(zoomed, dtype=np.uint8)
 
 
 def _restricted_pass(prepared: PageImage, reads: list[_TableRead]) -> None:
@@ -367,11 +371,20 @@ def _group_gap(ink: Gray, text: str) -> bool:
 
 
 def _agree(first: OcrText, second: OcrText) -> OcrText:
-    """The restricted reading, trusted as much as the general one when both read the same."""
+    """The restricted reading, trusted as much as the general one when both read the same;
+    when both read the same digits and only the first a decimal separator, the first text
+    (a comma is the glyph a second reading loses most: "811,0" read again as "8110")."""
     same = _digits_only(first.text) == _digits_only(second.text)
     if same and first.confidence is not None and second.confidence is not None:
         return OcrText(second.text, max(first.confidence, second.confidence))
+    if _bare_digits(first.text) == _bare_digits(second.text) and _bare_digits(first.text):
+        if SEPARATOR_RE.search(first.text) and not SEPARATOR_RE.search(second.text):
+            return OcrText(first.text, first.confidence)
     return second
+
+
+def _bare_digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
 
 
 def _digits_only(text: str) -> str:
@@ -444,12 +457,23 @@ def clean_cell_text(text: str, kind: str | None) -> str:
         t = re.sub(r"\s+", " ", t).replace("—", "-").replace("–", "-")
         t = re.sub(r"^\(\s*", "(", t)
         t = re.sub(r"\s*\)$", ")", t)
+        t = _strip_strays(t)
         if re.fullmatch(r"[хХxX]+", t):
             return "Х"  # a not-applicable mark; OCR tends to double it ("Хх")
         return t
     if kind == "code":
         return re.sub(r"\s+", "", text).replace(",", ".")
     return _fix_caps(text.translate(BRACES))
+
+
+def _strip_strays(text: str) -> str:
+    """A figure without the stray marks at its edges ("`811,0", "‚20 541,6", "[0", "570.",
+    "5 718,4."), when what is left is number-shaped; a final "." goes only where the
+    figure has no other dot ("4.1." stays: a code, not 4,1)."""
+    t = text.lstrip(STRAY_HEAD).rstrip(STRAY_TAIL).strip()
+    if t.endswith(".") and "." not in t[:-1]:
+        t = t[:-1]
+    return t if t != text and t and is_number_shaped(t) else text
 
 
 def _fix_caps(text: str) -> str:
@@ -481,7 +505,7 @@ def _word_grids(
         *gap_lines(levelled.closed, scale),
         *rule_lines(levelled.hrules, levelled.vrules, scale),
     ]
-    lines = continue_columns(cell_sides(found), words)
+    lines = continue_columns(cell_sides(drop_strokes(found, words)), words)
     glyphs = words_to_glyphs(words)
     grids, _, free = glyphs_to_grids(page_no, (lines, []), (w / scale, h / scale), glyphs)
     for grid in grids:

@@ -241,8 +241,8 @@ def run_tesseract(
         png = Path(tmp) / "in.png"
         cv2.imwrite(str(png), image)
         cmd = ["tesseract", str(png), "stdout", "-l", lang, "--psm", str(psm), "--dpi", "300"]
-        if whitelist:
-            cmd += ["-c", f"tessedit_char_whitelist={whitelist}"]
+        if whitelist:  # with the blank: without it the LSTM joins words laid side by side
+            cmd += ["-c", f"tessedit_char_whitelist={whitelist} "]
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         out = subprocess.run(
             [*cmd, "tsv"], capture_output=True, timeout=TIMEOUT, check=True, env=env

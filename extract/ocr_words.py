@@ -18,6 +18,8 @@ they read a PDF.
                       also between dark header cells
     rule_lines        dark ruling lines (``ocr_image.line_masks``), and any thin long
                       mask component, as line objects
+    drop_strokes      no vertical line through a word (letter stems of titles and of
+                      light text on dark cells)
     cell_sides        only lines running along most of a cell's side
     continue_columns  a column boundary carried through the rows where it is too faint
                       to see, cut where words cross it
@@ -56,6 +58,12 @@ MIN_WORD_CONF = 20.0
 MIN_SHORT_CONF = 60.0
 """The same for words of one or two letters: specks read as "у", "Е", "т"."""
 DASHES = frozenset("-–—")
+NA_MARKS = frozenset("хХxX")
+LONE_REACH = 2.0
+LONE_DIGIT_CONF = 0.1
+"""Word heights: a letter with no other word this near on its line stands alone."""
+MIN_DASH_PT = 1.2
+"""Points: the least width of a dash (a hyphen of small print is some 2.5 pt wide)."""
 SAME_SIZE = 1.3
 CHAR_EM = 0.56
 """Average advance of a character of Cyrillic or digits in sans fonts, in font sizes."""
@@ -73,6 +81,10 @@ GAP_MAX_PT = 2.5
 """Points: a white gap between cells is narrower than this."""
 GAP_CONTRAST = 30
 EDGE_SHARE = 0.7
+STROKE_MARGIN_PT = 1.0
+STROKE_LINES = 4.0
+"""Word heights: a vertical line longer than this is a rule, whatever it crosses."""
+"""Points: a vertical line this far inside a word's box passes through the word."""
 MAX_RULE_PX = 9
 """Pixels: a ruling line is at most this thick (a solid dark block is no rule)."""
 
@@ -162,10 +174,39 @@ def _stroke_side(scale: float) -> int:
 
 def page_words(gray: Gray, scale: float) -> list[OcrWord]:
     """Every word of the (deskewed) page in points, noise (no letter or digit, low
-    confidence) left out.  Tesseract reads the page as it is: it finds light text on dark
-    cells itself, and reads it better than from a levelled copy."""
+    confidence, a speck read as a dash) left out.  Tesseract reads the page as it is: it
+    finds light text on dark cells itself, and reads it better than from a levelled copy."""
     words = run_tesseract(gray, lang=TEXT_LANG, psm=BLOCK_PSM)
-    return [_to_points(w, scale) for w in words if _is_word(w)]
+    kept = [p for w in words if _is_word(w) and _dash_shaped(p := _to_points(w, scale))]
+    return [w for w in kept if not _lone_letter(w, kept)]
+
+
+def _lone_letter(w: OcrWord, words: Sequence[OcrWord]) -> bool:
+    """A single letter (not the mark "х"), or a digit read with next to no confidence, with
+    no word beside it on its line: grain read as "Е", "р" or "9" in a margin or a blank
+    cell; a letter of a text ("в", "и") has neighbours, a lone "0" in a cell is read
+    surely."""
+    if len(w.text) != 1 or w.text in NA_MARKS:
+        return False
+    if not w.text.isalpha() and not (w.text.isdigit() and w.conf < LONE_DIGIT_CONF):
+        return False
+    height = w.bottom - w.top
+    reach = LONE_REACH * max(height, 1.0)
+    for o in words:
+        if o is w or min(o.bottom, w.bottom) - max(o.top, w.top) < 0.3 * height:
+            continue
+        if o.x0 - reach <= w.x1 and w.x0 <= o.x1 + reach:
+            return False
+    return True
+
+
+def _dash_shaped(w: OcrWord) -> bool:
+    """False for a lone "dash" that is a speck: a dash is flat and a hyphen's width at
+    least (a dot of grain is as tall as it is wide)."""
+    if w.text not in DASHES:
+        return True
+    width, height = w.x1 - w.x0, w.bottom - w.top
+    return width >= MIN_DASH_PT and width >= 2 * height
 
 
 def _is_word(w: Word) -> bool:
@@ -307,6 +348,23 @@ def _spans_side(d: dict[str, Any], others: Rules, across: str) -> bool:
     if not before or not after:
         return True
     return bool(b - a >= SIDE_COVER * (min(after) - max(before)))
+
+
+def drop_strokes(lines: Rules, words: Sequence[OcrWord]) -> Rules:
+    """Short vertical lines lying inside a word's box: letter strokes (a tall title's
+    "л", the stems of light letters on a dark header cell), not cell boundaries; a
+    boundary runs between words.  A long rule stays even where a word was read across
+    it (a rule's end read as "[" or "|" with the word beside it)."""
+    def inside(d: dict[str, Any]) -> bool:
+        x, top, bottom = d["x0"], d["top"], d["bottom"]
+        return any(
+            w.x0 + STROKE_MARGIN_PT < x < w.x1 - STROKE_MARGIN_PT
+            and min(bottom, w.bottom) - max(top, w.top) >= 0.5 * (w.bottom - w.top)
+            and bottom - top <= STROKE_LINES * (w.bottom - w.top)
+            for w in words
+        )
+
+    return [d for d in lines if d["x1"] - d["x0"] >= 1.0 or not inside(d)]
 
 
 def continue_columns(lines: Rules, words: Sequence[OcrWord]) -> Rules:

@@ -57,6 +57,8 @@ def remap_layout(layout: Layout, old: Grid, new: Grid, n_header: int) -> Layout 
     if any(j is None for j in mapped) or len(set(mapped)) != len(mapped):
         return None
     indices = [j for j in mapped if j is not None]
+    if not indices:
+        return None  # a layout without value columns carries nothing
     lead = [c for c in range(min(indices)) if new_spans[c] is not None]
     if not 1 <= len(lead) <= 2:
         return None

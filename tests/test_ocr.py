@@ -348,7 +348,22 @@ def test_scan_reads_as_its_text_layer(
     assert score.f1(precision, recall) >= 0.98, res
     assert res["label_ok"] >= 0.9 * res["label_n"], res
     assert {t["engine"] for t in got["tables"]} <= engines  # type: ignore[index,union-attr]
-    assert res["err_found"] == res["err_exp"] and res["err_good"] == res["err_got"], res
+    assert res["err_good"] == res["err_got"], res  # never a false error
+    assert _found_or_doubted(want, got) == res["err_exp"], res
+
+
+def _found_or_doubted(want: dict[str, object], got: dict[str, object]) -> int:
+    """The expected errors the scan reports at the same place: as errors, or as warnings
+    saying OCR read a figure of the sum unsurely (the OCR-doubt policy: a broken sum over
+    a figure read below ``OCR_SURE`` is a warning; Tesseract's confidence varies a little
+    from one CPU to another, so a figure read at 0.89 on one machine is 0.91 on another)."""
+    score = score_module()
+    expected = [f for f in want["findings"] if f["severity"] == "error"]  # type: ignore[attr-defined]
+    unsure = "OCR прочитало числа неуверенно"
+    reported = [f for f in got["findings"]  # type: ignore[attr-defined]
+                if f["severity"] == "error"
+                or (f["severity"] == "warning" and unsure in f["message"])]
+    return sum(any(score.finding_matches(g, e) for g in reported) for e in expected)
 
 
 @needs_tesseract
@@ -373,3 +388,76 @@ def test_scan_turned_sideways_reads_as_upright(tmp_path: Path) -> None:
     precision = res["cell_tp"] / max(1, res["cell_got"])
     assert score.f1(precision, res["cell_tp"] / res["cell_truth"]) >= 0.98, res
     assert res["label_ok"] >= 0.9 * res["label_n"], res
+
+
+# --- the page's words completed from the ink ------------------------------------------------
+
+
+def test_stray_marks_at_a_figures_edges_are_dropped_but_a_code_is_kept() -> None:
+    for read, want in [("`811,0", "811,0"), ("‚20 541,6", "20 541,6"), ("[0", "0"),
+                       ("570.", "570"), ("5 718,4.", "5 718,4"), ("37,0.", "37,0")]:
+        assert clean_cell_text(read, "number") == want
+    assert clean_cell_text("4.1.", "number") == "4.1."  # a code in a figure column: unread
+    assert clean_cell_text("102:0", "number") == "102:0"  # inside a figure: not a stray
+
+
+def test_a_second_reading_that_loses_the_decimal_comma_is_not_taken() -> None:
+    from svodka.extract.ocr import _agree
+    from svodka.extract.ocr_tess import OcrText
+
+    assert _agree(OcrText("811,0", 0.84), OcrText("8110", 0.87)).text == "811,0"
+    assert _agree(OcrText("8110", 0.5), OcrText("811,0", 0.9)).text == "811,0"
+    assert _agree(OcrText("811,0", 0.5), OcrText("817,0", 0.9)).text == "817,0"
+
+
+def _word(text: str, x0: float, top: float, x1: float, bottom: float, conf: float = 0.9):  # type: ignore[no-untyped-def]
+    from svodka.extract.ocr_words import OcrWord
+
+    return OcrWord(text, conf, x0, top, x1, bottom)
+
+
+def test_grain_read_as_a_lone_letter_is_dropped_and_a_preposition_kept() -> None:
+    from svodka.extract.ocr_words import _lone_letter
+
+    words = [_word("Е", 17, 100, 21, 107), _word("в", 50, 100, 54, 107),
+             _word("интересах", 56, 100, 90, 107), _word("Х", 300, 100, 305, 107),
+             _word("9", 15, 200, 19, 207, conf=0.0), _word("0", 400, 200, 404, 207)]
+    assert [w.text for w in words if not _lone_letter(w, words)] == ["в", "интересах", "Х", "0"]
+
+
+def test_a_vertical_line_through_a_word_is_a_letter_stroke_unless_it_is_long() -> None:
+    from svodka.extract.ocr_words import drop_strokes
+
+    words = [_word("Внебюджет.", 844, 85, 890, 95)]
+    stem = {"object_type": "line", "x0": 861.8, "x1": 861.8, "top": 83.8, "bottom": 109.7}
+    rule = {"object_type": "line", "x0": 861.8, "x1": 861.8, "top": 80.0, "bottom": 400.0}
+    between = {"object_type": "line", "x0": 900.0, "x1": 900.0, "top": 83.8, "bottom": 109.7}
+    assert drop_strokes([stem, rule, between], words) == [rule, between]
+
+
+@needs_tesseract
+def test_ink_no_word_covers_is_read_and_added_to_the_page_words() -> None:
+    """A lone "0" the page reading missed is found in the ink and read on its own; the
+    ink a word already covers is not read again."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from svodka.extract.ocr_missed import complete_words
+    from svodka.extract.ocr_words import level_page
+    from tests.synth.render import font_path
+
+    path = font_path("DejaVuSans.ttf")
+    if path is None:
+        pytest.skip("DejaVu fonts not installed")
+    scale = 300 / 72
+    image = Image.new("L", (1400, 400), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(path), 42)
+    draw.text((60, 165), "Итого", font=font, fill=0)
+    draw.text((900, 165), "0", font=font, fill=0)
+    levelled = level_page(np.asarray(image, dtype=np.uint8), scale)
+    left, top, right, bottom = draw.textbbox((60, 165), "Итого", font=font)
+    covering = _word("Итого", left / scale, top / scale, right / scale, bottom / scale)
+    words = complete_words(levelled, [covering], scale)
+    added = [w for w in words if w is not covering]
+    assert [w.text for w in added] == ["0"]
+    assert 880 / scale < added[0].x0 < added[0].x1 < 960 / scale

@@ -247,3 +247,13 @@ def test_code_merged_into_the_label_column_is_split_off() -> None:
         [_grid(header + body, context=["Отчет о расходовании субсидии"])]))
     assert [r.code for r in table.rows] == ["11.2", "11.3", "12"]
     assert table.rows[0].label == "количество мероприятий"
+
+
+def test_a_layout_without_value_columns_is_not_carried_to_the_next_page() -> None:
+    # A scanned slide whose grid read as text only, then a continuation: no crash, no join.
+    from svodka.normalize.columns import Layout
+    from svodka.normalize.positions import remap_layout
+
+    old = _grid([["Наименование", "Примечание"], ["Фонд оплаты труда", "текст"]])
+    new = _grid([["1", "Фонд оплаты труда", "100,0"]], page=2)
+    assert remap_layout(Layout(n_header=1, code_col=None, label_col=0), old, new, 0) is None

@@ -159,7 +159,17 @@ class Doubtful:
         )
 
     def _gap(self, eq: Equation) -> bool:
-        return self.clash or self._empty(eq)
+        return self.clash or self._empty(eq) or self._skipped_child(eq)
+
+    def _skipped_child(self, eq: Equation) -> bool:
+        """In a table read by OCR, a sum over child rows whose numbers do not run 1, 2, …
+        without a gap ("9.3.2" with no "9.3.1", "9.31" among "9.3", "9.4"): a child row
+        may be missing, its code misread, so the children may not be all there."""
+        if not self.ocr or eq.rule not in (CHILDREN_SUM, BREAKDOWN):
+            return False
+        codes = [self.ctx.codes[r] for r in self.ctx.children.get(eq.row, [])]
+        tails = [c.rsplit(".", 1)[-1] if c and "." in c else "" for c in codes]
+        return tails != [str(k) for k in range(1, len(tails) + 1)]
 
     def _empty(self, eq: Equation) -> bool:
         """In a table read by OCR, a row of the equation with an empty or unreadable value
@@ -185,6 +195,8 @@ class Doubtful:
             return " (" + self._unsure_note(eq) + ")"
         elif self.clash:
             why = "скан, графы или строки прочитаны не наверняка"
+        elif self._skipped_child(eq):
+            return " (OCR могло пропустить или исказить строку: номера подстрок идут с пропуском)"
         elif self._gap(eq):
             return " (OCR могло пропустить число в строке: в ней есть пустые ячейки)"
         else:

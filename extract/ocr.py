@@ -72,6 +72,7 @@ from svodka.extract.ocr_words import (
     drop_strokes,
     edge_lines,
     gap_lines,
+    join_collinear,
     level_page,
     page_words,
     rule_lines,
@@ -505,7 +506,7 @@ def _word_grids(
         *gap_lines(levelled.closed, scale),
         *rule_lines(levelled.hrules, levelled.vrules, scale),
     ]
-    lines = continue_columns(cell_sides(drop_strokes(found, words)), words)
+    lines = continue_columns(cell_sides(drop_strokes(join_collinear(found), words)), words)
     glyphs = words_to_glyphs(words)
     grids, _, free = glyphs_to_grids(page_no, (lines, []), (w / scale, h / scale), glyphs)
     for grid in grids:

@@ -18,6 +18,7 @@ they read a PDF.
                       also between dark header cells
     rule_lines        dark ruling lines (``ocr_image.line_masks``), and any thin long
                       mask component, as line objects
+    join_collinear    pieces of one boundary joined into one line
     drop_strokes      no vertical line through a word (letter stems of titles and of
                       light text on dark cells)
     cell_sides        only lines running along most of a cell's side
@@ -81,6 +82,9 @@ GAP_MAX_PT = 2.5
 """Points: a white gap between cells is narrower than this."""
 GAP_CONTRAST = 30
 EDGE_SHARE = 0.7
+LEVEL_PT = 1.5
+JOIN_PT = 1.5
+"""Points: pieces of one boundary lie this close across and end to end."""
 STROKE_MARGIN_PT = 1.0
 STROKE_LINES = 4.0
 """Word heights: a vertical line longer than this is a rule, whatever it crosses."""
@@ -350,6 +354,36 @@ def _spans_side(d: dict[str, Any], others: Rules, across: str) -> bool:
     return bool(b - a >= SIDE_COVER * (min(after) - max(before)))
 
 
+def join_collinear(lines: Rules) -> Rules:
+    """Pieces of one boundary joined: lines on one level (within ``LEVEL_PT``) that touch
+    or overlap end to end (within ``JOIN_PT``) become one line.  An edge found in pieces
+    (a band's step is weaker under a dark cell) would each be too short for a cell's
+    side."""
+    out: Rules = []
+    for horizontal in (True, False):
+        pos, lo, hi = ("top", "x0", "x1") if horizontal else ("x0", "top", "bottom")
+        these = [d for d in lines if ((d["bottom"] - d["top"] < 1.0) if horizontal
+                                       else (d["x1"] - d["x0"] < 1.0 <= d["bottom"] - d["top"]))]
+        for level in _chains(sorted(these, key=lambda d: d[pos]), LEVEL_PT, key=pos):
+            at = median(d[pos] for d in level)
+            run: list[float] = []
+            for d in sorted(level, key=lambda d: d[lo]):
+                if run and d[lo] <= run[1] + JOIN_PT:
+                    run[1] = max(run[1], d[hi])
+                    continue
+                if run:
+                    out.append(_line(horizontal, at, run[0], run[1]))
+                run = [d[lo], d[hi]]
+            out.append(_line(horizontal, at, run[0], run[1]))
+    return out
+
+
+def _line(horizontal: bool, at: float, a: float, b: float) -> dict[str, Any]:
+    if horizontal:
+        return {"object_type": "line", "x0": a, "x1": b, "top": at, "bottom": at}
+    return {"object_type": "line", "x0": at, "x1": at, "top": a, "bottom": b}
+
+
 def drop_strokes(lines: Rules, words: Sequence[OcrWord]) -> Rules:
     """Short vertical lines lying inside a word's box: letter strokes (a tall title's
     "л", the stems of light letters on a dark header cell), not cell boundaries; a
@@ -391,11 +425,13 @@ def continue_columns(lines: Rules, words: Sequence[OcrWord]) -> Rules:
     return out
 
 
-def _chains(objs: Sequence[dict[str, Any]], gap: float) -> list[list[dict[str, Any]]]:
-    """Vertical line objects (sorted by x) in chains of x positions closer than ``gap``."""
+def _chains(
+    objs: Sequence[dict[str, Any]], gap: float, key: str = "x0"
+) -> list[list[dict[str, Any]]]:
+    """Line objects (sorted by ``key``) in chains of positions closer than ``gap``."""
     out: list[list[dict[str, Any]]] = []
     for d in objs:
-        if out and d["x0"] - out[-1][-1]["x0"] <= gap:
+        if out and d[key] - out[-1][-1][key] <= gap:
             out[-1].append(d)
         else:
             out.append([d])

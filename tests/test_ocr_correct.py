@@ -319,3 +319,15 @@ def test_children_sum_of_a_scan_with_a_gap_in_the_child_numbers_is_a_warning() -
                for f in findings if f.rule == "children_sum")
     # the same sums over a text layer (no confidence) stay errors
     assert errors(report_to_findings(as_report(expense_table(lines))))
+
+
+def test_a_sure_figure_of_a_scan_without_the_comma_its_column_shows_is_doubted() -> None:
+    # "1 335,8" read surely as "133588" (comma lost, a digit doubled): the broken sums
+    # through it are warnings; the same figure with a comma, as in its column, errs.
+    lines = TRUE_LINES.replace("9.2 230 200 0 0 230 200", "9.2 230,0 200,0 0 0 230,0 200,0")
+    table = scanned(lines, {("9.1", 0): ("133~588", HIGH)})
+    findings = report_to_findings(as_report(table))
+    assert findings and not errors(findings)
+    assert any("нет запятой" in f.message for f in findings)
+    table = scanned(lines, {("9.1", 0): ("1~385,8", HIGH)})
+    assert errors(report_to_findings(as_report(table)))

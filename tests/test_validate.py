@@ -558,3 +558,17 @@ def test_a_row_missing_a_source_cell_is_not_summed_and_says_so() -> None:
     table.rows[0].cells[0] = make_cell(P, T, "101,0", Unit.THOUSAND_RUB, None)
     findings, _ = table_to_findings(table)  # the complete row is still checked
     assert blamed(findings) == [("sources_sum", "1", "plan", "total", "101.0", "100.0")]
+
+
+def test_grand_total_is_not_checked_over_a_table_that_starts_mid_hierarchy() -> None:
+    # A continuation page not joined to its start: 9.9.3 and 10 then ИТОГО; summing
+    # ИТОГО over the top-level row 10 alone would blame a right total.
+    table = expense_table("9.9.3 5,0 x 5,0 0\n10 7,0 x 7,0 0\nИТОГО 120,0 x 120,0 0",
+                          PLAN_COLUMNS)
+    findings, skipped = table_to_findings(table)
+    assert findings == []
+    assert any("ИТОГО не проверено" in s.reason and "9.9.3" in s.reason for s in skipped)
+    whole = expense_table("1 5,0 x 5,0 0\n2 7,0 x 7,0 0\nИТОГО 13,0 x 13,0 0", PLAN_COLUMNS)
+    findings, _ = table_to_findings(whole)  # a whole table is still checked
+    assert [f.rule for f in errors(findings)] == ["grand_total"] * len(errors(findings))
+    assert errors(findings)

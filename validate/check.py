@@ -5,6 +5,7 @@ The rules applied to each kind of table are wired here, in ``RULES``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -119,6 +120,12 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
     return [finding for _, finding in keyed], list(ctx.skipped), checks + product.checks
 
 
+DECIMAL_RE = re.compile(r"\d[,.]\d")
+COMMA_SHARE = 0.6
+"""Share of a scan column's nonzero figures with a decimal separator from which one
+without it is doubted."""
+
+
 class Doubtful:
     """Which equations run through what svodka guessed about the table (``Table.doubts``):
     a cell of a column whose meaning was read from the numbers, rows on both sides of a
@@ -139,6 +146,7 @@ class Doubtful:
         # a scan whose structure was guessed at anywhere, or whose header paths clash: its
         # rows and columns may be misread or missed, so no sum over it is sure
         self.clash = self.ocr and (bool(ctx.table.doubts) or _columns_clash(ctx.table))
+        self.uncommaed = _uncommaed(ctx.table) if self.ocr else set()
 
     def _column(self, eq: Equation) -> bool:
         cells = (self.ctx.cells.get(ref) for ref in eq.refs)
@@ -152,9 +160,10 @@ class Doubtful:
         return self.partial and eq.rule == SOURCES_SUM
 
     def _unsure(self, eq: Equation) -> bool:
-        cells = (self.ctx.cells.get(ref) for ref in eq.refs)
+        cells = [self.ctx.cells.get(ref) for ref in eq.refs]
         return any(
-            c is not None and c.confidence is not None and c.confidence < OCR_SURE
+            c is not None and c.confidence is not None
+            and (c.confidence < OCR_SURE or id(c) in self.uncommaed)
             for c in cells
         )
 
@@ -205,10 +214,10 @@ class Doubtful:
 
 
     def _unsure_note(self, eq: Equation) -> str:
-        low = min(
-            c.confidence for ref in eq.refs
-            if (c := self.ctx.cells.get(ref)) is not None and c.confidence is not None
-        )
+        cells = [c for ref in eq.refs if (c := self.ctx.cells.get(ref)) is not None]
+        low = min(c.confidence for c in cells if c.confidence is not None)
+        if low >= OCR_SURE:
+            return "OCR прочитало числа неуверенно: в числе нет запятой, как у чисел его графы"
         return f"OCR прочитало числа неуверенно: уверенность до {low:.2f}".replace(".", ",")
 
 
@@ -218,6 +227,23 @@ def _lost_separator(cell: Cell, actual: Decimal | None, expected: Decimal) -> bo
     if cell.confidence is None or actual is None or expected == 0:
         return False
     return any(actual == expected.scaleb(places) for places in (1, 2))
+
+
+def _uncommaed(table: Table) -> set[int]:
+    """The figures (ids of the cells) of a scan read without a decimal separator in a
+    column whose other nonzero figures mostly have one: "181112" among "1367,4" and
+    "186,3" is most likely 1 181,1 with its comma lost, however surely read."""
+    columns: dict[tuple[object, ...], list[Cell]] = {}
+    for row in table.rows:
+        for c in row.cells:
+            if c.status is Status.NUMBER and c.value is not None and c.value != 0:
+                columns.setdefault((tuple(c.column), c.measure, c.source), []).append(c)
+    out: set[int] = set()
+    for cells in columns.values():
+        bare = [c for c in cells if not DECIMAL_RE.search(c.raw or "")]
+        if bare and len(cells) - len(bare) >= COMMA_SHARE * len(cells):
+            out.update(id(c) for c in bare)
+    return out
 
 
 def _columns_clash(table: Table) -> bool:

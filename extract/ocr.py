@@ -459,7 +459,7 @@ def clean_cell_text(text: str, kind: str | None) -> str:
         t = re.sub(r"^\(\s*", "(", t)
         t = re.sub(r"\s*\)$", ")", t)
         t = _strip_strays(t)
-        if re.fullmatch(r"[хХxX]+", t):
+        if re.fullmatch(r"[хХxX]+", t.strip(STRAY_HEAD + STRAY_TAIL)):
             return "Х"  # a not-applicable mark; OCR tends to double it ("Хх")
         return t
     if kind == "code":

@@ -47,6 +47,8 @@ UNSURE_WORD = 0.6
 SPILL_SHARE = 0.4
 """Word heights of a token left uncovered by its words beyond which it is read again."""
 REREAD_GAIN = 0.1
+MIN_FIGURE_CONF = 0.3
+MIN_MARK_CONF = 0.6
 MAX_TOKENS = 400
 """Tokens read again per page, at most (a noisy scan must not cost an unbounded pass)."""
 NA_MARKS = frozenset("хХxX")
@@ -172,10 +174,13 @@ def uncovered(
 
 
 def _worth_keeping(text: str, confidence: float) -> bool:
-    """A figure, a not-applicable mark, or a word read surely."""
+    """A figure, a not-applicable mark ("х", read surely: white letters on a dark header
+    cell come out as one), or a word read surely."""
     if not text:
         return False
-    if any(ch.isdigit() for ch in text) or text in NA_MARKS:
-        return True
+    if any(ch.isdigit() for ch in text):
+        return confidence >= MIN_FIGURE_CONF
+    if text in NA_MARKS:
+        return confidence >= MIN_MARK_CONF
     letters = sum(ch.isalpha() for ch in text)
     return letters >= 2 and confidence >= MIN_LETTERS_CONF

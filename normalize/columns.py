@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from statistics import median
 
 from svodka.normalize.codes import parse_code
 from svodka.normalize.labels import clean_header
@@ -161,9 +162,11 @@ def _column_path(grid: Grid, col: int, n_header: int) -> tuple[str, ...]:
 
 
 def _body_stats(grid: Grid, n_header: int, col: int) -> tuple[int, int, int, float]:
-    """(non-empty, number-like, code-like, mean length) of a column's body cells."""
+    """(non-empty, number-like, code-like, median length) of a column's body cells (the
+    median: one code run into its label, "9.1.1 В интересах …", does not make a column of
+    codes one of texts)."""
     filled = numeric = codes = 0
-    total_len = 0
+    lengths: list[int] = []
     for r, row in enumerate(grid.rows[n_header:], start=n_header):
         if col >= len(row) or row[col].origin not in (None, (r, col)):
             continue
@@ -171,12 +174,12 @@ def _body_stats(grid: Grid, n_header: int, col: int) -> tuple[int, int, int, flo
         if not text:
             continue
         filled += 1
-        total_len += len(text)
+        lengths.append(len(text))
         if looks_like_number(text) or _figures_by_line(text):
             numeric += 1
         if parse_code(text) is not None:
             codes += 1
-    return filled, numeric, codes, total_len / filled if filled else 0.0
+    return filled, numeric, codes, float(median(lengths)) if lengths else 0.0
 
 
 def grid_to_layout(grid: Grid, n_header: int | None = None) -> Layout:

@@ -10,6 +10,7 @@ import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from enum import Enum
 
 from svodka.normalize.codes import parse_code
@@ -57,6 +58,11 @@ def context_to_title(context: list[str]) -> str | None:
 
 
 _FIELD = re.compile(r"^[А-ЯЁA-Z][^:]{0,40}:")
+FIGURES = re.compile(r"\d+")
+TITLE_LIKENESS = 0.9
+MIN_VALUE_COLUMNS = 2
+MAX_CODE_JUMP = 3
+"""difflib ratio from which two titles with the same figures are one title misread."""
 
 
 def _new_line_of_text(parts: list[str], line: str) -> bool:
@@ -234,7 +240,7 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
             and piece.layout.text_paths == current.layout.text_paths
         )
         if not (same_text or same_meaning):
-            return Join.NONE
+            return _codes_carry_on(piece, current, rows_so_far)
         if piece.grid.page == current.grid.page:
             return Join.NONE  # a header again on the same page: the next table, not a page break
         if piece.title and current.title and not same_title(piece.title, current.title):
@@ -251,6 +257,39 @@ def _join(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
     return Join.GUESSED
 
 
+def _codes_carry_on(piece: Piece, current: Piece, rows_so_far: list[Row]) -> Join:
+    """A piece on the next page whose header reads differently (a scan's header words
+    misread: "лан" for "план", a column split in two), under the same title or none,
+    with value columns, whose first row code goes on from the table's last: a guessed
+    join (its sums across the join are warnings).  Anything less is no join."""
+    if piece.grid.page != current.grid.page + 1:
+        return Join.NONE
+    if piece.title and current.title and not same_title(piece.title, current.title):
+        return Join.NONE
+    if min(len(piece.layout.values), len(current.layout.values)) < MIN_VALUE_COLUMNS:
+        return Join.NONE
+    first = next((r.code for r in piece.rows if r.code), None)
+    last = next((r.code for r in reversed(rows_so_far) if r.code), None)
+    return Join.GUESSED if code_goes_on(last, first) else Join.NONE
+
+
+def code_goes_on(last: str | None, first: str | None) -> bool:
+    """``code_follows``, or a few siblings further on at one of the levels of ``last``
+    ("9.2.3" → "9.4": the row 9.3 between them misread): what a continuation of the same
+    hierarchy may show once a row's code was lost."""
+    a, b = parse_code(last or ""), parse_code(first or "")
+    if a is None or b is None:
+        return False
+    if code_follows(last, first):
+        return True
+    for depth in range(len(a.parts), 0, -1):
+        head = a.parts[: depth - 1]
+        if (len(b.parts) == depth and b.parts[:-1] == head
+                and 0 < b.parts[-1] - a.parts[depth - 1] <= MAX_CODE_JUMP):
+            return True
+    return False
+
+
 def _closes_with_total(piece: Piece, rows_so_far: list[Row]) -> bool:
     """A headerless piece that opens with the total row ("Всего", "ИТОГО") closes the table
     above, which has none yet: a table of its own never starts with its total."""
@@ -259,11 +298,19 @@ def _closes_with_total(piece: Piece, rows_so_far: list[Row]) -> bool:
 
 
 def same_title(a: str, b: str) -> bool:
-    """Titles of one table: equal once a continuation mark is dropped ("… (продолжение)")."""
+    """Titles of one table: equal once a continuation mark is dropped ("… (продолжение)"),
+    or the same but for a few letters (a scan's title read a little differently on each
+    page: "деятельности центра" / "деятельности ен") with the same figures in them (two
+    years of one report stay apart: "в 2020 году" / "в 2021 году")."""
     def core(t: str) -> str:
         return " ".join(CONTINUATION_MARK.sub("", t).split()).lower()
 
-    return core(a) == core(b)
+    ca, cb = core(a), core(b)
+    if ca == cb:
+        return True
+    if FIGURES.findall(ca) != FIGURES.findall(cb):
+        return False
+    return SequenceMatcher(None, ca, cb, autojunk=False).ratio() >= TITLE_LIKENESS
 
 
 def _label_goes_on(piece: Piece) -> bool:

@@ -106,10 +106,21 @@ def _is_body_row(row: list[GridCell], r: int = 0) -> bool:
         return True
     if parse_code(first) is not None and len(texts) > 1:
         return True
-    if any(_is_figure(t) for t in _own_texts(row, r)[1:]):
-        return True  # a header names columns; a figure is data
-    numeric = sum(1 for t in texts[1:] if t and looks_like_number(t) and not YEAR.fullmatch(t))
+    own = _own_texts(row, r)
+    # a header names columns; a figure is data, unless merged over several columns (a
+    # header cell over "план / факт" misread as a number: "ФБ" read "56" on a scan)
+    if any(_is_figure(t) for j, t in enumerate(own) if j and not _merged_across(row, j)):
+        return True
+    numeric = sum(1 for j, t in enumerate(texts) if j and t and looks_like_number(t)
+                  and not YEAR.fullmatch(t) and not _merged_across(row, j))
     return numeric >= max(1, (len([t for t in texts if t]) - 1) // 2)
+
+
+def _merged_across(row: list[GridCell], j: int) -> bool:
+    """Is cell ``j`` part of a cell merged over several columns of its row?"""
+    origin = row[j].origin
+    return origin is not None and any(
+        0 <= k < len(row) and row[k].origin == origin for k in (j - 1, j + 1))
 
 
 def _is_label_only(row: list[GridCell], r: int) -> bool:

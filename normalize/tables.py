@@ -60,6 +60,8 @@ def context_to_title(context: list[str]) -> str | None:
 _FIELD = re.compile(r"^[А-ЯЁA-Z][^:]{0,40}:")
 FIGURES = re.compile(r"\d+")
 TITLE_LIKENESS = 0.9
+TITLE_KEPT = 0.6
+"""A title cut short is one of another when it keeps this share of it at least."""
 MIN_VALUE_COLUMNS = 2
 MAX_CODE_JUMP = 3
 """difflib ratio from which two titles with the same figures are one title misread."""
@@ -301,15 +303,21 @@ def same_title(a: str, b: str) -> bool:
     """Titles of one table: equal once a continuation mark is dropped ("… (продолжение)"),
     or the same but for a few letters (a scan's title read a little differently on each
     page: "деятельности центра" / "деятельности ен") with the same figures in them (two
-    years of one report stay apart: "в 2020 году" / "в 2021 году")."""
+    years of one report stay apart: "в 2020 году" / "в 2021 году"), or one the start of
+    the other (a title's last line not read on one page) with no figure contradicting."""
     def core(t: str) -> str:
         return " ".join(CONTINUATION_MARK.sub("", t).split()).lower()
 
-    ca, cb = core(a), core(b)
+    ca, cb = sorted((core(a).rstrip(" .,:;"), core(b).rstrip(" .,:;")), key=len)
     if ca == cb:
         return True
-    if FIGURES.findall(ca) != FIGURES.findall(cb):
+    fa, fb = FIGURES.findall(ca), FIGURES.findall(cb)
+    if fa != fb[: len(fa)]:
         return False
+    if fa != fb:  # the shorter may be the longer cut short: its second line not read
+        if len(ca) < TITLE_KEPT * len(cb):
+            return False
+        cb = cb[: len(ca)]
     return SequenceMatcher(None, ca, cb, autojunk=False).ratio() >= TITLE_LIKENESS
 
 

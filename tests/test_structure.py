@@ -257,3 +257,68 @@ def test_a_layout_without_value_columns_is_not_carried_to_the_next_page() -> Non
     old = _grid([["Наименование", "Примечание"], ["Фонд оплаты труда", "текст"]])
     new = _grid([["1", "Фонд оплаты труда", "100,0"]], page=2)
     assert remap_layout(Layout(n_header=1, code_col=None, label_col=0), old, new, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Отчет о расходовании субсидии на обеспечение деятельности центра кластерного "
+         "развития в 2020 году",
+         "Отчет о расходовании субсидии на обеспечение деятельности ентая кл развития в 2020 "
+         "году", True),  # a scan's title misread a little
+        ("Отчет о расходовании субсидии на обеспечение деятельности центра кластерного "
+         "развития в 2023 году",
+         "Отчет о расходовании субсидии на обеспечение деятельности центра кластерного.",
+         True),  # its last line not read
+        ("Смета расходов центра кластерного развития на 2020 год",
+         "Смета расходов центра кластерного развития на 2021 год", False),  # two years
+        ("Смета расходов на 2021 год", "Отчет о расходовании субсидии в 2021 году", False),
+    ],
+)
+def test_titles_of_one_table(a: str, b: str, same: bool) -> None:
+    from svodka.normalize.tables import same_title
+
+    assert same_title(a, b) is same and same_title(b, a) is same
+
+
+@pytest.mark.parametrize(
+    ("last", "first", "goes_on"),
+    [("9.3", "9.4", True), ("9.2.3", "9.4", True), ("9.1.1", "9.1.2", True),
+     ("9.2.3", "9.8", False), ("9.2.3", "9.2.3", False), ("5", "1", False), (None, "9.4", False)],
+)
+def test_code_goes_on_over_a_lost_row(last: str | None, first: str, goes_on: bool) -> None:
+    from svodka.normalize.tables import code_goes_on
+
+    assert code_goes_on(last, first) is goes_on
+
+
+def test_scan_page_with_a_misread_header_joins_the_table_by_its_codes() -> None:
+    head = _grid([*HEADER, *BODY], page=1, context=["Смета расходов на 2021 год"])
+    # the next page's header read differently ("лан", "ФЬ" for "ФБ"), its codes go on
+    rest = _grid([["№", "Наименование", "лан", "План", "План", "План"],
+                  ["№", "Наименование", "Всего", "ФЬ", "РБ", "ВБ"],
+                  ["5", "Связь", "3", "1", "1", "1"]], page=2,
+                 context=["Смета расходов на 2021 год"])
+    [table] = pieces_to_tables(grids_to_pieces([head, rest]))
+    assert [r.code for r in table.rows] == ["1", "2", "3", "4", "5"]
+    assert any(d.reason == "guessed_join" for d in table.doubts)
+
+
+def test_a_figure_merged_over_header_columns_does_not_end_the_header() -> None:
+    from svodka.normalize.columns import count_header_rows
+
+    def merged(texts: list[str], r: int) -> list[GridCell]:
+        cells, start = [], 0
+        for j, t in enumerate(texts):
+            if j and t == texts[j - 1]:
+                cells.append(GridCell(text=t, page=1, origin=(r, start)))
+            else:
+                start = j
+                cells.append(GridCell(text=t, page=1, origin=(r, j) if j + 1 < len(texts)
+                                      and texts[j + 1] == t else None))
+        return cells
+
+    rows = [merged(["№", "Наименование", "Всего", "Всего", "56", "56"], 0),
+            merged(["№", "Наименование", "план", "факт", "план", "факт"], 1),
+            merged(["1", "Фонд оплаты труда", "10", "9", "x", "x"], 2)]
+    assert count_header_rows(Grid(page=1, engine="test", rows=rows)) == 2

@@ -5,8 +5,9 @@ Whitespace tables get their column boundaries from each page's own gaps, so a pa
 without a repeated header may come out with a column fewer (the code run into the label)
 or more.  ``remap_layout`` maps every value column of the table's layout onto the column
 of the new grid that overlaps it most horizontally; the columns left of the first value
-column become the label (and the code, when there are two), the table's other text
-columns follow theirs.  None when the value columns do not map one to one or a column
+column become the label (and the code, when there are two; of a label cut in two
+columns, the wider is the label and the other a text column beside it), the table's
+other text columns follow theirs.  None when the value columns do not map one to one or a column
 of the new grid with text would map onto nothing.
 """
 
@@ -42,6 +43,10 @@ def _overlap(a: Span, b: Span) -> float:
     return shared / narrower if narrower > 0 else 0.0
 
 
+def _width(span: Span | None) -> float:
+    return span[1] - span[0] if span is not None else 0.0
+
+
 def _best(span: Span | None, spans: list[Span | None]) -> int | None:
     if span is None:
         return None
@@ -60,10 +65,14 @@ def remap_layout(layout: Layout, old: Grid, new: Grid, n_header: int) -> Layout 
     if not indices:
         return None  # a layout without value columns carries nothing
     lead = [c for c in range(min(indices)) if new_spans[c] is not None]
-    if not 1 <= len(lead) <= 2:
+    if not 1 <= len(lead) <= 3:
         return None
     texts = [(_best(old_spans[c], new_spans), path)
              for c, path in zip(layout.text_cols, layout.text_paths, strict=True)]
+    if len(lead) == 3:  # the label cut in two columns: the wider is the label, the other
+        narrow = min(lead[1:], key=lambda c: _width(new_spans[c]))  # kept beside it
+        texts.append((narrow, ()))
+        lead = [c for c in lead if c != narrow]
     placed = set(indices) | set(lead) | {j for j, _ in texts if j is not None}
     if any(span is not None and c not in placed for c, span in enumerate(new_spans)):
         return None  # a column with text that maps onto nothing: never dropped silently

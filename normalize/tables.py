@@ -146,13 +146,44 @@ def grid_to_piece(grid: Grid, previous: Piece | None) -> Piece:
         kind = _kind(layout, title, grid)
         layout = _with_defaults(layout, kind)
     piece = Piece(grid=grid, layout=layout, title=title, kind=kind, continued=continued)
-    ctx = RowContext(kind=kind, default_unit=_default_unit(layout, kind))
+    _read_rows(piece)
+    return piece
+
+
+def _read_rows(piece: Piece) -> None:
+    """The piece's body rows through its layout."""
+    layout, grid = piece.layout, piece.grid
+    ctx = RowContext(kind=piece.kind, default_unit=_default_unit(layout, piece.kind))
+    piece.rows = []
     for r in range(layout.n_header, len(grid.rows)):
         for cells in split_stacked(grid.rows[r], r, layout):
             row = grid_row_to_row(cells, r, layout, ctx)
             if row is not None:
                 piece.rows.append(row)
-    return piece
+
+
+def _read_header(piece: Piece) -> bool:
+    """A header read for sure: a form's, every value column with its own meaning."""
+    meaning = piece.layout.meaning
+    return (meaning is not None and len(set(meaning)) == len(meaning)
+            and piece.kind is not TableKind.OTHER)
+
+
+def borrow_layouts(members: list[Piece]) -> None:
+    """Pieces of one table whose header says nothing sure (a scan's header misread: no
+    source read for a column, or two columns read as one) read through the layout of a
+    piece of the same table whose header was read, its columns found by their positions
+    (``remap_layout``); a piece whose columns do not map one to one keeps its own."""
+    known = [p for p in members if _read_header(p)]
+    for piece in members:
+        if _read_header(piece) or piece.continued or not known:
+            continue
+        donor = min(known, key=lambda q: abs(q.grid.page - piece.grid.page))
+        layout = remap_layout(donor.layout, donor.grid, piece.grid, piece.layout.n_header)
+        if layout is None:
+            continue
+        piece.layout, piece.kind = layout, donor.kind
+        _read_rows(piece)
 
 
 def _carried_layout(grid: Grid, previous: Piece | None, n_header: int) -> Layout | None:
@@ -355,6 +386,8 @@ def pieces_to_tables(pieces: list[Piece]) -> list[Table]:
             groups[-1][2].append(join)
         else:
             groups.append((piece, [piece], [Join.SURE]))
+    for _, members, _ in groups:
+        borrow_layouts(members)
     return [
         _group_to_table(i, head, members, joins)
         for i, (head, members, joins) in enumerate(groups, 1)
@@ -390,9 +423,11 @@ def _group_to_table(index: int, head: Piece, members: list[Piece], joins: list[J
     cells = [c for r in rows for c in r.cells if c.status is not Status.EMPTY]
     parsed = sum(1 for c in cells if c.status is not Status.UNREADABLE)
     doubts = _column_doubts(head) + _join_doubts(rows, members, joins, starts)
+    read = [p for p in members if _read_header(p)]
+    kind = head.kind if head.kind is not TableKind.OTHER or not read else read[0].kind
     return Table(
         id=f"t{index}",
-        kind=head.kind,
+        kind=kind,  # the head's, or what the first piece with a header read for sure says
         title=title,
         year=_year(title, rows),
         pages=pages,

@@ -322,3 +322,30 @@ def test_a_figure_merged_over_header_columns_does_not_end_the_header() -> None:
             merged(["№", "Наименование", "план", "факт", "план", "факт"], 1),
             merged(["1", "Фонд оплаты труда", "10", "9", "x", "x"], 2)]
     assert count_header_rows(Grid(page=1, engine="test", rows=rows)) == 2
+
+
+def _placed(rows: list[list[str]], page: int, edges: list[float],
+            context: list[str] | None = None) -> Grid:
+    """A grid whose cells stand between ``edges`` (x positions), as a page gives them."""
+    return Grid(page=page, engine="test", context=context or [], rows=[
+        [GridCell(text=t, page=page, bbox=(edges[j], 10.0 * r, edges[j + 1], 10.0 * r + 8))
+         for j, t in enumerate(row)] for r, row in enumerate(rows)])
+
+
+def test_a_page_whose_header_was_misread_borrows_the_layout_of_its_table() -> None:
+    title = ["Смета расходов на 2021 год"]
+    edges = [0.0, 20.0, 200.0, 260.0, 320.0, 380.0, 440.0]
+    # page 1: the header unreadable (no source in it), the label cut into two columns
+    first = _placed([["№", "Мероп", "риятия", "лан", "6", "Р", "В"],
+                     ["1", "Фонд оплаты", "труда", "30", "10", "15", "5"],
+                     ["2", "Начисления", "", "9", "3", "4", "2"]], 1,
+                    [0.0, 20.0, 80.0, *edges[2:]], title)
+    second = _placed([*HEADER, ["3", "Связь", "7,5", "2,5", "5", "0"]], 2, edges, title)
+    [table] = pieces_to_tables(grids_to_pieces([first, second]))
+    assert table.kind.value == "expenses"
+    [row] = [r for r in table.rows if r.code == "1"]
+    assert [(c.measure.value if c.measure else None, c.source.value if c.source else None,
+             c.raw) for c in row.cells] == [
+        ("plan", "total", "30"), ("plan", "federal", "10"), ("plan", "regional", "15"),
+        ("plan", "extrabudgetary", "5")]
+    assert "труда" in row.label + " ".join(a.text for a in row.attributes)

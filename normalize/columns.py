@@ -224,7 +224,18 @@ def _phrases(path: tuple[str, ...]) -> list[str]:
     ("Федераль" / "ный" / "бюджет")."""
     runs = [" ".join(path[i : i + n]) for n in range(2, len(path) + 1)
             for i in range(len(path) - n + 1)]
-    return [*path, *runs]
+    return [*path, *runs, *_tails(path)]
+
+
+def _tails(path: tuple[str, ...]) -> list[str]:
+    """The last words of each level, longest first: a header cell read together with the
+    cell over it ("Финансирование РБ", a scan's two header rows in one) still names its
+    column by its own words.  Tried last, after every level and run."""
+    out = []
+    for level in path:
+        words = level.split()
+        out += [" ".join(words[k:]) for k in range(1, len(words))]
+    return out
 
 
 def _find_code_col(

@@ -324,7 +324,7 @@ def test_a_figure_merged_over_header_columns_does_not_end_the_header() -> None:
     assert count_header_rows(Grid(page=1, engine="test", rows=rows)) == 2
 
 
-def _placed(rows: list[list[str]], page: int, edges: list[float],
+def _at_edges(rows: list[list[str]], page: int, edges: list[float],
             context: list[str] | None = None) -> Grid:
     """A grid whose cells stand between ``edges`` (x positions), as a page gives them."""
     return Grid(page=page, engine="test", context=context or [], rows=[
@@ -336,11 +336,11 @@ def test_a_page_whose_header_was_misread_borrows_the_layout_of_its_table() -> No
     title = ["Смета расходов на 2021 год"]
     edges = [0.0, 20.0, 200.0, 260.0, 320.0, 380.0, 440.0]
     # page 1: the header unreadable (no source in it), the label cut into two columns
-    first = _placed([["№", "Мероп", "риятия", "лан", "6", "Р", "В"],
+    first = _at_edges([["№", "Мероп", "риятия", "лан", "6", "Р", "В"],
                      ["1", "Фонд оплаты", "труда", "30", "10", "15", "5"],
                      ["2", "Начисления", "", "9", "3", "4", "2"]], 1,
                     [0.0, 20.0, 80.0, *edges[2:]], title)
-    second = _placed([*HEADER, ["3", "Связь", "7,5", "2,5", "5", "0"]], 2, edges, title)
+    second = _at_edges([*HEADER, ["3", "Связь", "7,5", "2,5", "5", "0"]], 2, edges, title)
     [table] = pieces_to_tables(grids_to_pieces([first, second]))
     assert table.kind.value == "expenses"
     [row] = [r for r in table.rows if r.code == "1"]
@@ -349,3 +349,11 @@ def test_a_page_whose_header_was_misread_borrows_the_layout_of_its_table() -> No
         ("plan", "total", "30"), ("plan", "federal", "10"), ("plan", "regional", "15"),
         ("plan", "extrabudgetary", "5")]
     assert "труда" in row.label + " ".join(a.text for a in row.attributes)
+
+
+def test_a_header_cell_read_with_the_cell_over_it_names_its_column_by_its_own_words() -> None:
+    from svodka.normalize.columns import _value_column
+
+    column = _value_column(3, ("Финансирование РБ", "План"))
+    assert (column.measure, column.source) == (Measure.PLAN, Source.REGIONAL)
+    assert _value_column(3, ("Финансирование",)).source is None

@@ -122,6 +122,7 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
 
 DECIMAL_RE = re.compile(r"\d[,.]\d")
 COMMA_SHARE = 0.6
+MIN_COLUMN_FIGURES = 4
 """Share of a scan column's nonzero figures with a decimal separator from which one
 without it is doubted."""
 
@@ -230,20 +231,33 @@ def _lost_separator(cell: Cell, actual: Decimal | None, expected: Decimal) -> bo
 
 
 def _uncommaed(table: Table) -> set[int]:
-    """The figures (ids of the cells) of a scan read without a decimal separator in a
-    column whose other nonzero figures mostly have one: "181112" among "1367,4" and
-    "186,3" is most likely 1 181,1 with its comma lost, however surely read."""
+    """The figures (ids of the cells) of a scan read without a decimal separator, and
+    longer than any with one, in a column whose nonzero figures mostly have one (in a
+    column of fewer than ``MIN_COLUMN_FIGURES``, the table's): "181112" among "1367,4"
+    and "186,3" is most likely 1 181,1 with its comma lost, however surely read; a
+    "1 100" among "1 385,8" may well be whole."""
     columns: dict[tuple[object, ...], list[Cell]] = {}
     for row in table.rows:
         for c in row.cells:
             if c.status is Status.NUMBER and c.value is not None and c.value != 0:
                 columns.setdefault((tuple(c.column), c.measure, c.source), []).append(c)
+    every = [c for cells in columns.values() for c in cells]
     out: set[int] = set()
     for cells in columns.values():
-        bare = [c for c in cells if not DECIMAL_RE.search(c.raw or "")]
-        if bare and len(cells) - len(bare) >= COMMA_SHARE * len(cells):
-            out.update(id(c) for c in bare)
+        pool = cells if len(cells) >= MIN_COLUMN_FIGURES else every  # few: the table's
+        commas = [c for c in pool if DECIMAL_RE.search(c.raw or "")]
+        if len(commas) < COMMA_SHARE * len(pool):
+            continue
+        widest = max(_int_digits(c) for c in commas)
+        out.update(id(c) for c in cells
+                   if not DECIMAL_RE.search(c.raw or "") and _int_digits(c) > widest)
     return out
+
+
+def _int_digits(cell: Cell) -> int:
+    """Digits of the integer part of a figure's value."""
+    value = abs(cell.value) if cell.value is not None else Decimal(0)
+    return len(str(int(value)))
 
 
 def _columns_clash(table: Table) -> bool:

@@ -319,11 +319,11 @@ def _records(path: Path) -> dict[str, object]:
     [
         pytest.param(  # shaded bands, white gaps, no rules
             "dev02-tulskaya-2019-deck-pdf.pdf", 3, 0.4, {"ocr-ruled"},
-            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.33"),
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.975"),
         ),
         pytest.param(  # whitespace columns only
             "dev05-tomskaya-2021-unruled.pdf", 1, -0.5, {"ocr-words"},
-            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: cell F1 0.80"),
+            marks=pytest.mark.xfail(strict=True, reason="issue 14 open: F1 0.93, a header lost"),
         ),
         pytest.param(  # dark rules
             "dev06-yaroslavskaya-2019-grid.pdf", 1, 0.3, {"ocr", "ocr-ruled"},

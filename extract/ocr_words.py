@@ -66,6 +66,8 @@ LONE_DIGIT_CONF = 0.1
 MIN_DASH_PT = 1.2
 """Points: the least width of a dash (a hyphen of small print is some 2.5 pt wide)."""
 SAME_SIZE = 1.3
+MIN_SIZE_CHARS = 8
+"""Characters a row needs for its words' widths to tell its font size."""
 CHAR_EM = 0.56
 """Average advance of a character of Cyrillic or digits in sans fonts, in font sizes."""
 SHADE_CLOSING_PT = 6.0
@@ -260,12 +262,16 @@ def word_size(w: OcrWord) -> float:
 def row_sizes(rows: Sequence[Sequence[OcrWord]]) -> list[float]:
     """One font size per row: the body size of the page (the median over its words) for
     every row within ``SAME_SIZE`` of it, each larger or smaller row its own.  Reading
-    each row's own would split the runs of a table (bold headers read wider)."""
+    each row's own would split the runs of a table (bold headers read wider).  A row of
+    a few letters ("РБ ВБ": capitals are wider than the average) says nothing of its size
+    and takes the body's."""
     own = [median(word_size(w) for w in r) for r in rows]
     if not own:
         return []
     body = median(word_size(w) for r in rows for w in r)
-    return [body if body / SAME_SIZE <= size <= body * SAME_SIZE else size for size in own]
+    return [body if body / SAME_SIZE <= size <= body * SAME_SIZE
+            or sum(len(w.text) for w in r) < MIN_SIZE_CHARS else size
+            for size, r in zip(own, rows, strict=True)]
 
 
 def words_to_glyphs(words: Sequence[OcrWord]) -> list[Glyph]:

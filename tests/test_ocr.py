@@ -461,3 +461,15 @@ def test_ink_no_word_covers_is_read_and_added_to_the_page_words() -> None:
     added = [w for w in words if w is not covering]
     assert [w.text for w in added] == ["0"]
     assert 880 / scale < added[0].x0 < added[0].x1 < 960 / scale
+
+
+def test_a_row_of_a_few_capitals_takes_the_body_size() -> None:
+    """ "РБ ВБ" between header lines: its letters are wider than the average, which would
+    make it a row of a larger font and cut the header off the table."""
+    from svodka.extract.ocr_words import row_sizes
+
+    body = [_word("Фонд", 77, 100, 97, 107), _word("оплаты", 99, 100, 126, 107),
+            _word("труда", 128, 100, 150, 107)]
+    capitals = [_word("РБ", 640, 80, 655, 88), _word("ВБ", 760, 80, 775, 88)]
+    sizes = row_sizes([capitals, body, body])
+    assert sizes[0] == sizes[1]

@@ -320,9 +320,15 @@ def _equation_finding(ctx: TableContext, eq: Equation, severity: Severity,
 def _finding(ctx: TableContext, severity: Severity, rule: str, row: int, measure: Measure | None,
              source: Source | None, actual: Decimal, expected: Decimal, message: str,
              cell: Cell | None) -> Finding:
-    """A finding about ``row`` naming ``cell`` (the equation's total, or the blamed cell)."""
+    """A finding about ``row`` naming ``cell`` (the equation's total, or the blamed cell);
+    in a table checked by its columns (another form) the cell's own measure and source,
+    when its header names them (a finding joins its cell on them)."""
     cells = ctx.table.rows[row].cells
     index = next((i for i, c in enumerate(cells) if c is cell), None)
+    if cell is not None:
+        measure = measure if measure is not None else cell.measure
+        if source is None and rule != SOURCES_SUM:
+            source = cell.source
     return Finding(
         severity=severity, rule=rule, table=ctx.table.id, code=ctx.table.rows[row].code,
         measure=measure, source=source, actual=actual, expected=expected, message=message,

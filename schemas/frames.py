@@ -86,17 +86,29 @@ def text_columns(table: Table) -> list[tuple[str, ...]]:
     return texts
 
 
+def _row_keys(row: Row) -> list[tuple[tuple[tuple[str, ...], str | None, str | None], int]]:
+    """Each cell's column key with its rank among the row's cells of the same key: two
+    headerless columns of unknown meaning in one row are two columns, not one."""
+    seen: dict[tuple[tuple[str, ...], str | None, str | None], int] = {}
+    out = []
+    for cell in row.cells:
+        key = _column_key(cell)
+        seen[key] = seen.get(key, -1) + 1
+        out.append((key, seen[key]))
+    return out
+
+
 def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
     """Header and rows laid out like the report: code, label, the other text columns, then
     one column per value column.
 
     A column is keyed by header path, measure and source together, so two columns that
-    print the same words are never folded into one.
+    print the same words are never folded into one (nor two cells of one row with the same
+    key: the second goes to a column of its own).
     """
-    keys: dict[tuple[tuple[str, ...], str | None, str | None], str] = {}
+    keys: dict[tuple[tuple[tuple[str, ...], str | None, str | None], int], str] = {}
     for row in table.rows:
-        for cell in row.cells:
-            key = _column_key(cell)
+        for cell, key in zip(row.cells, _row_keys(row), strict=True):
             if key not in keys:
                 title = column_title(cell)
                 taken = sum(1 for t in keys.values() if t == title or t.startswith(title + " ("))
@@ -104,7 +116,8 @@ def table_to_wide_records(table: Table) -> tuple[list[str], list[list[Any]]]:
     texts = text_columns(table)
     body = []
     for row in table.rows:
-        by_key = {_column_key(c): c.value if c.value is not None else c.raw for c in row.cells}
+        by_key = {k: c.value if c.value is not None else c.raw
+                  for c, k in zip(row.cells, _row_keys(row), strict=True)}
         by_text = {tuple(a.column): a.text for a in row.attributes}
         body.append([row.code, row.label, *[by_text.get(t) for t in texts],
                      *[by_key.get(k) for k in keys]])

@@ -252,6 +252,15 @@ def test_wide_table_has_the_text_columns_after_the_label() -> None:
                     ["2", "Прочие", None, "4.27.", Decimal("328699")]]
 
 
+def test_two_headerless_cells_of_one_row_are_two_wide_columns() -> None:
+    from svodka.schemas.frames import table_to_wide_records
+
+    row = Row(code=None, label="", cells=[Cell(raw="1", value=Decimal("1")), Cell(raw="")])
+    header, body = table_to_wide_records(Table(id="t1", rows=[row]))
+    assert header == ["code", "label", "value", "value (2)"]
+    assert body == [[None, "", Decimal("1"), ""]]  # the figure is not lost to the blank
+
+
 def test_staged_files_switch_together_even_when_killed_between_renames(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The switch of the batch files: killed after the first rename, the journal is left

@@ -463,8 +463,16 @@ def clean_cell_text(text: str, kind: str | None) -> str:
             return "Х"  # a not-applicable mark; OCR tends to double it ("Хх")
         return t
     if kind == "code":
-        return re.sub(r"\s+", "", text).replace(",", ".")
-    return _fix_caps(text.translate(BRACES))
+        code = re.sub(r"\s+", "", text).replace(",", ".")
+        bare = code.lstrip(STRAY_HEAD + "#").rstrip(STRAY_TAIL)  # "'9.2.3.", "`9.3.2.`’"
+        return bare if bare and CODE_RE.match(bare) else code
+    return _fix_caps(_strip_text_strays(text.translate(BRACES)))
+
+
+def _strip_text_strays(text: str) -> str:
+    """A text cell without the marks grain and rule ends put before its first letter
+    ("‚Проведение", "‘план", "| Итого"): a text opens with a letter, a digit or a bracket."""
+    return re.sub(r"^[`'‘’‚|_\[\]]+\s*(?=[^\W\d_])", "", text)
 
 
 def _strip_strays(text: str) -> str:

@@ -473,3 +473,13 @@ def test_a_row_of_a_few_capitals_takes_the_body_size() -> None:
     capitals = [_word("РБ", 640, 80, 655, 88), _word("ВБ", 760, 80, 775, 88)]
     sizes = row_sizes([capitals, body, body])
     assert sizes[0] == sizes[1]
+
+
+def test_stray_marks_before_a_code_or_a_text_are_dropped() -> None:
+    assert clean_cell_text("'9.2.3.", "code") == "9.2.3."
+    assert clean_cell_text("`9.3.2.`’", "code") == "9.3.2."
+    assert clean_cell_text(".9.2.1.", "code") == "9.2.1."
+    assert clean_cell_text("‚Проведение установочной сессии", None) == (
+        "Проведение установочной сессии")
+    assert clean_cell_text("‘план", None) == "план"
+    assert clean_cell_text("(тыс. руб.)", None) == "(тыс. руб.)"  # a bracket opens texts

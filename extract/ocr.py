@@ -109,9 +109,11 @@ REREAD_BELOW = 0.9
 (the confidence ``validate.ocr_correct`` trusts)."""
 INT_PART_RE = re.compile(r"(\(?-?)(\d{4,})([,.]\d+)?(\)?)")
 SEPARATOR_RE = re.compile(r"\d[,.]\d")
-STRAY_HEAD = "`'‘’‚,.:;_|[]"
-STRAY_TAIL = "`'‘’‚:;_|[]"
+TEXT_STRAYS = "`'‘’‚|_[]"
+STRAY_HEAD = TEXT_STRAYS + ",.:;"
+STRAY_TAIL = TEXT_STRAYS + ":;"
 """Marks OCR puts at the edges of a figure (grain, a rule's end): never part of it."""
+TEXT_STRAYS_RE = re.compile(f"^[{re.escape(TEXT_STRAYS)}]+\\s*(?=[^\\W\\d_])")
 CODE_RE = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})*[.,]?$")
 LOOKALIKES = str.maketrans("оОoODЗзбIl|", "00000336111")
 """Letters the general pass reads for digits in number cells."""
@@ -472,7 +474,7 @@ def clean_cell_text(text: str, kind: str | None) -> str:
 def _strip_text_strays(text: str) -> str:
     """A text cell without the marks grain and rule ends put before its first letter
     ("‚Проведение", "‘план", "| Итого"): a text opens with a letter, a digit or a bracket."""
-    return re.sub(r"^[`'‘’‚|_\[\]]+\s*(?=[^\W\d_])", "", text)
+    return TEXT_STRAYS_RE.sub("", text)
 
 
 def _strip_strays(text: str) -> str:

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from svodka.extract.ocr_image import Gray, PageImage, _boxes, soft_crop
 from svodka.extract.ocr_tess import TEXT_LANG, ocr_crops
-from svodka.extract.ocr_words import LevelledPage, OcrWord
+from svodka.extract.ocr_words import NA_MARKS, LevelledPage, OcrWord
 
 LETTER_GAP_PT = 0.9
 """Points: ink closer than this horizontally is one token (letters of a word; a word
@@ -51,7 +51,6 @@ MIN_FIGURE_CONF = 0.3
 MIN_MARK_CONF = 0.6
 MAX_TOKENS = 400
 """Tokens read again per page, at most (a noisy scan must not cost an unbounded pass)."""
-NA_MARKS = frozenset("хХxX")
 
 
 def complete_words(
@@ -68,14 +67,14 @@ def complete_words(
     tokens = sized_tokens(ink_tokens(levelled.ink, scale), height, scale)
     missed = uncovered(tokens, words, scale)[:MAX_TOKENS]
     redo = reread_tokens(tokens, words, height, scale)[:MAX_TOKENS]
-    boxes = [box for box in missed] + [box for box, _ in redo]
+    boxes = [*missed, *(box for box, _ in redo)]
     if not boxes:
         return list(words)
     page = PageImage(gray=levelled.gray, ink=levelled.ink, tables=[], skew=0.0)
     crops = [soft_crop(page, (y0, y1, x0, x1)) for x0, y0, x1, y1 in boxes]
     texts = ocr_crops(crops, lang=TEXT_LANG, side_by_side=True)
     out = list(words)
-    for box, t in zip(missed, texts, strict=False):
+    for box, t in zip(missed, texts[: len(missed)], strict=True):
         text = t.text.replace("\n", " ").strip()
         if _worth_keeping(text, t.confidence or 0.0):
             out.append(_word(text, t.confidence or 0.0, box, scale))

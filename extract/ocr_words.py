@@ -61,8 +61,9 @@ MIN_SHORT_CONF = 60.0
 DASHES = frozenset("-–—")
 NA_MARKS = frozenset("хХxX")
 LONE_REACH = 2.0
-LONE_DIGIT_CONF = 0.1
 """Word heights: a letter with no other word this near on its line stands alone."""
+LONE_DIGIT_CONF = 0.1
+"""A lone digit read with less confidence is grain too."""
 MIN_DASH_PT = 1.2
 """Points: the least width of a dash (a hyphen of small print is some 2.5 pt wide)."""
 SAME_SIZE = 1.3
@@ -88,9 +89,9 @@ LEVEL_PT = 1.5
 JOIN_PT = 1.5
 """Points: pieces of one boundary lie this close across and end to end."""
 STROKE_MARGIN_PT = 1.0
+"""Points: a vertical line this far inside a word's box passes through the word."""
 STROKE_LINES = 4.0
 """Word heights: a vertical line longer than this is a rule, whatever it crosses."""
-"""Points: a vertical line this far inside a word's box passes through the word."""
 MAX_RULE_PX = 9
 """Pixels: a ruling line is at most this thick (a solid dark block is no rule)."""
 

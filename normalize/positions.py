@@ -7,8 +7,8 @@ or more.  ``remap_layout`` maps every value column of the table's layout onto th
 of the new grid that overlaps it most horizontally; the columns left of the first value
 column become the label (and the code, when there are two; of a label cut in two
 columns, the wider is the label and the other a text column beside it), the table's
-other text columns follow theirs.  None when the value columns do not map one to one or a column
-of the new grid with text would map onto nothing.
+other text columns follow theirs.  None when the value columns do not map one to one or
+a column of the new grid with text would map onto nothing.
 """
 
 from __future__ import annotations

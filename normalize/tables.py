@@ -60,11 +60,13 @@ def context_to_title(context: list[str]) -> str | None:
 _FIELD = re.compile(r"^[А-ЯЁA-Z][^:]{0,40}:")
 FIGURES = re.compile(r"\d+")
 TITLE_LIKENESS = 0.9
+"""difflib ratio from which two titles with the same figures are one title misread."""
 TITLE_KEPT = 0.6
 """A title cut short is one of another when it keeps this share of it at least."""
 MIN_VALUE_COLUMNS = 2
+"""Value columns both sides need for a join by continuing codes alone."""
 MAX_CODE_JUMP = 3
-"""difflib ratio from which two titles with the same figures are one title misread."""
+"""Siblings a continuing code may skip (rows whose code was misread)."""
 
 
 def _new_line_of_text(parts: list[str], line: str) -> bool:

@@ -122,9 +122,10 @@ def table_to_results(table: Table) -> tuple[list[Finding], list[Skipped], list[C
 
 DECIMAL_RE = re.compile(r"\d[,.]\d")
 COMMA_SHARE = 0.6
-MIN_COLUMN_FIGURES = 4
 """Share of a scan column's nonzero figures with a decimal separator from which one
 without it is doubted."""
+MIN_COLUMN_FIGURES = 4
+"""Nonzero figures a column needs to speak for itself; fewer: the table's are counted."""
 
 
 class Doubtful:
@@ -161,7 +162,7 @@ class Doubtful:
         return self.partial and eq.rule == SOURCES_SUM
 
     def _unsure(self, eq: Equation) -> bool:
-        cells = [self.ctx.cells.get(ref) for ref in eq.refs]
+        cells = (self.ctx.cells.get(ref) for ref in eq.refs)
         return any(
             c is not None and c.confidence is not None
             and (c.confidence < OCR_SURE or id(c) in self.uncommaed)

@@ -38,7 +38,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.fontmetrics import FONT_METRICS
 
-from svodka.extract.pdf_text import BLANKS, Glyph
+from svodka.extract.pdf_chars import EPS, textpage_to_glyphs
+from svodka.extract.pdf_text import Glyph
 
 Rules = list[dict[str, Any]]
 Matrix = tuple[float, float, float, float, float, float]
@@ -53,9 +54,7 @@ class _Doc:
 _DOCS: weakref.WeakKeyDictionary[Any, _Doc | None] = weakref.WeakKeyDictionary()
 """pdfplumber ``PDF`` → its pypdfium2 ``PdfDocument`` (or None: pdfium could not open it)."""
 
-_UNMAPPED = {0, 0xFFFD, 0xFFFE, 0xFFFF}
-_EPS = 1e-3
-"""Points: coordinates this close are equal (pdfium stores float32, pdfminer float64)."""
+_EPS = EPS
 
 
 _RULES: weakref.WeakKeyDictionary[Any, tuple[Rules, Rules]] = weakref.WeakKeyDictionary()
@@ -235,77 +234,9 @@ def _glyphs(ppage: Any, height: float, descents: dict[str, float | None]) -> lis
     """pdfminer-shaped glyphs of a page; None when a character needs pdfminer."""
     textpage = ppage.get_textpage()
     try:
-        return _read_chars(textpage.raw, height, descents)
+        return textpage_to_glyphs(textpage.raw, height, descents)
     finally:
         textpage.close()
-
-
-def _read_chars(tp: Any, height: float, descents: dict[str, float | None]) -> list[Glyph] | None:
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    box = pdfium_c.FS_RECTF()
-    mat = pdfium_c.FS_MATRIX()
-    font_descent: dict[int, float | None] = {}
-    out: list[Glyph] = []
-    prev_space: tuple[Glyph, int] | None = None
-    for i in range(pdfium_c.FPDFText_CountChars(tp)):
-        if pdfium_c.FPDFText_IsGenerated(tp, i):
-            prev_space = None  # spaces and line breaks pdfium adds between text objects
-            continue
-        code = pdfium_c.FPDFText_GetUnicode(tp, i)
-        if code == 2:
-            code = 0x2D  # pdfium marks a hyphen that ends a line with U+0002
-        if code in _UNMAPPED or pdfium_c.FPDFText_HasUnicodeMapError(tp, i):
-            return None
-        text = chr(code)
-        pdfium_c.FPDFText_GetMatrix(tp, i, mat)
-        if abs(mat.b) > _EPS or abs(mat.c) > _EPS or mat.a <= 0 or mat.d <= 0:
-            return None  # rotated, skewed or mirrored: pdfminer's box is not axis-aligned
-        obj = pdfium_c.FPDFText_GetTextObject(tp, i)
-        obj_key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        font = pdfium_c.FPDFTextObj_GetFont(obj)
-        key = ctypes.cast(font, ctypes.c_void_p).value or 0
-        if key not in font_descent:
-            font_descent[key] = descents.get(_base_name(font))
-        descent = font_descent[key]
-        if descent is None:
-            return None
-        size = pdfium_c.FPDFText_GetFontSize(tp, i) * mat.d
-        pdfium_c.FPDFText_GetLooseCharBox(tp, i, box)
-        pdfium_c.FPDFText_GetCharOrigin(tp, i, ox, oy)
-        bottom = height - (oy.value + descent * size)
-        glyph = Glyph(text, box.left, box.right, bottom - size, bottom, size)
-        if prev_space is not None and prev_space[1] == obj_key:
-            out += _dropped_spaces(prev_space[0], glyph)
-        prev_space = (glyph, obj_key) if text == " " else None
-        if text.isprintable() or text in BLANKS:
-            out.append(glyph)
-    return out
-
-
-def _dropped_spaces(space: Glyph, after: Glyph) -> list[Glyph]:
-    """The spaces of a run pdfium collapsed into its first one, from the gap they left.
-
-    Only inside one text object (one Tj/TJ) and on one baseline, and only when the gap
-    is a whole number of space widths: a gap made by moving the text position is kept.
-    """
-    width = space.x1 - space.x0
-    if width <= 0 or space.bottom != after.bottom:
-        return []
-    ratio = (after.x0 - space.x1) / width
-    count = round(ratio)
-    if count < 1 or abs(ratio - count) > 0.1:
-        return []
-    return [
-        Glyph(" ", space.x1 + k * width, space.x1 + (k + 1) * width, space.top, space.bottom,
-              space.size)
-        for k in range(count)
-    ]
-
-
-def _base_name(font: Any) -> str:
-    buf = ctypes.create_string_buffer(256)
-    n = pdfium_c.FPDFFont_GetBaseFontName(font, buf, 256)
-    return buf.value.decode("latin-1") if n else ""
 
 
 def _rules(ppage: Any, height: float) -> tuple[Rules, Rules]:

@@ -18,9 +18,11 @@ from svodka.schemas.numformat import RU, NumberFormat
 BLANKS = " \u00a0\u202f\u2009\t"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Glyph:
-    """One character as placed on the page."""
+    """One character as placed on the page; never changed once made (a frozen dataclass
+    would be the natural type, but it costs five times as much to create, and a page of a
+    report holds thousands of glyphs)."""
 
     text: str
     x0: float

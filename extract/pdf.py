@@ -341,7 +341,7 @@ def glyphs_to_grids(
     whitespace tables among the other lines.  Returns the grids top to bottom, the text
     lines outside the ruled grids and those outside every grid."""
     grids = page_to_ruled_grids(page_no, *rules, size, glyphs)
-    lines = glyphs_to_lines(g for g in glyphs if not _inside_any(g, grids))
+    lines = glyphs_to_lines(_outside(glyphs, grids))
     grids = sorted(grids + lines_to_word_grids(lines, page_no), key=_grid_top)
     free = [line for line in lines if not any(_line_in(line, g) for g in grids)]
     return grids, lines, free
@@ -413,13 +413,16 @@ def _grid_top(grid: Grid) -> float:
     return grid.bbox[1] if grid.bbox else 0.0
 
 
-def _inside_any(g: Glyph, grids: Sequence[Grid]) -> bool:
-    return any(
-        grid.bbox is not None
-        and grid.bbox[0] - 1 <= g.xc <= grid.bbox[2] + 1
-        and grid.bbox[1] - 1 <= g.yc <= grid.bbox[3] + 1
-        for grid in grids
-    )
+def _outside(glyphs: Sequence[Glyph], grids: Sequence[Grid]) -> list[Glyph]:
+    """The glyphs whose centre lies in no grid's box (widened by a point)."""
+    out = list(glyphs)
+    for grid in grids:
+        if grid.bbox is None:
+            continue
+        x0, top, x1, bottom = grid.bbox
+        out = [g for g in out if not (x0 - 1 <= (g.x0 + g.x1) / 2 <= x1 + 1
+                                      and top - 1 <= (g.top + g.bottom) / 2 <= bottom + 1)]
+    return out
 
 
 def _line_in(line: Line, grid: Grid) -> bool:

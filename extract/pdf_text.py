@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from operator import attrgetter
 from statistics import median
 from typing import Any
 
@@ -44,42 +46,44 @@ class Glyph:
 
 @dataclass(frozen=True)
 class Segment:
-    """Glyphs on one baseline with no wide gap between them (a phrase or a number)."""
+    """Glyphs on one baseline with no wide gap between them (a phrase or a number).  Its
+    box and text are worked out once, when first asked for (the table engines ask often)."""
 
     glyphs: tuple[Glyph, ...]
 
-    @property
+    @cached_property
     def x0(self) -> float:
         return min(g.x0 for g in self.glyphs)
 
-    @property
+    @cached_property
     def x1(self) -> float:
         return max(g.x1 for g in self.glyphs)
 
-    @property
+    @cached_property
     def top(self) -> float:
         return min(g.top for g in self.glyphs)
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         return max(g.bottom for g in self.glyphs)
 
-    @property
+    @cached_property
     def size(self) -> float:
         return max(g.size for g in self.glyphs)
 
-    @property
+    @cached_property
     def text(self) -> str:
         return glyphs_to_text(self.glyphs)
 
 
 @dataclass(frozen=True)
 class Line:
-    """Segments sharing a baseline, left to right."""
+    """Segments sharing a baseline, left to right (box, size and text cached as in
+    ``Segment``)."""
 
     segments: tuple[Segment, ...]
 
-    @property
+    @cached_property
     def glyphs(self) -> tuple[Glyph, ...]:
         return tuple(g for s in self.segments for g in s.glyphs)
 
@@ -87,23 +91,23 @@ class Line:
     def x0(self) -> float:
         return self.segments[0].x0
 
-    @property
+    @cached_property
     def x1(self) -> float:
         return max(s.x1 for s in self.segments)
 
-    @property
+    @cached_property
     def top(self) -> float:
         return min(s.top for s in self.segments)
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         return max(s.bottom for s in self.segments)
 
-    @property
+    @cached_property
     def size(self) -> float:
         return median(g.size for g in self.glyphs if g.text.strip())
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(s.text for s in self.segments)
 
@@ -148,23 +152,31 @@ def _upright(char: dict[str, Any]) -> bool:
 def glyphs_to_baselines(glyphs: Iterable[Glyph]) -> list[list[Glyph]]:
     """Group glyphs into baselines (same bottom within a tolerance), top to bottom."""
     rows: list[list[Glyph]] = []
-    for g in sorted(glyphs, key=lambda g: (g.bottom, g.x0)):
-        if rows and abs(rows[-1][-1].bottom - g.bottom) <= max(1.5, 0.2 * g.size):
+    last = float("-inf")
+    for g in sorted(glyphs, key=_BY_BOTTOM):
+        bottom = g.bottom
+        if bottom - last <= 1.5 or bottom - last <= 0.2 * g.size:  # sorted: never negative
             rows[-1].append(g)
         else:
             rows.append([g])
-    return [sorted(r, key=lambda g: g.x0) for r in rows]
+        last = bottom
+    return [sorted(r, key=_BY_X0) for r in rows]
+
+
+_BY_BOTTOM = attrgetter("bottom", "x0")
+_BY_X0 = attrgetter("x0")
 
 
 def glyphs_to_text(glyphs: Sequence[Glyph]) -> str:
     """Glyphs of one baseline → text; a visible gap without a space glyph becomes a space."""
     out: list[str] = []
     prev: Glyph | None = None
-    for g in sorted(glyphs, key=lambda g: g.x0):
-        if prev is not None and prev.text not in BLANKS and g.text not in BLANKS:
-            if g.x0 - prev.x1 > 0.2 * max(g.size, 1.0):
-                out.append(" ")
-        out.append(g.text)
+    for g in sorted(glyphs, key=_BY_X0):
+        text = g.text
+        if (prev is not None and prev.text not in BLANKS and text not in BLANKS
+                and g.x0 - prev.x1 > 0.2 * max(g.size, 1.0)):
+            out.append(" ")
+        out.append(text)
         prev = g
     return "".join(out).strip(BLANKS)
 
@@ -176,8 +188,9 @@ def glyphs_to_cell_text(glyphs: Sequence[Glyph], width: float | None = None) -> 
     "5", "583" over "000") comes back whole (``join_wrapped_number``)."""
     if glyphs and sum(not g.upright for g in glyphs) > len(glyphs) / 2:
         return _rotated_text(glyphs)
-    baselines = [b for b in glyphs_to_baselines(glyphs) if glyphs_to_text(b)]
-    texts = [glyphs_to_text(b) for b in baselines]
+    read = [(b, glyphs_to_text(b)) for b in glyphs_to_baselines(glyphs)]
+    baselines = [b for b, text in read if text]
+    texts = [text for _, text in read if text]
     if width is not None and len(texts) > 1:
         spans = [max(g.x1 for g in b) - min(g.x0 for g in b) for b in baselines]
         joined = join_wrapped_number(texts, spans, width)

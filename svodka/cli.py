@@ -8,31 +8,24 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table as RichTable
 
-from svodka import __version__
-from svodka.api import failure_report, read
-from svodka.export import report_to_json, write_text_atomic
-from svodka.export.store import StoreError
-from svodka.pipeline import BatchInputError, BatchResult, Outcome, paths_to_files, run_batch
-from svodka.progress import BatchProgress, failures_table, summary_table
-from svodka.render import (
-    SEVERITY_RU,
-    checks_line,
-    counts_line,
-    grouped,
-    report_to_markdown,
-    reports_to_json,
+from svodka.schemas.limits import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    Limits,
 )
-from svodka.schemas import Report, Severity, SvodkaError
-from svodka.schemas.limits import DEFAULT_MAX_PAGES, Limits
-from svodka.validate import checked_tables
-from svodka.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    from svodka.pipeline import BatchResult, Outcome
+    from svodka.schemas import Report, Severity
+
+# The readers, the exports and pydantic are imported inside the commands that use them:
+# `svodka --version` and `svodka --help` load none of them.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_NOT_CHECKED = 0, 1, 2, 3
 
@@ -51,8 +44,12 @@ class FailOn(StrEnum):
     info = "info"
 
 
-FAIL_ON = {FailOn.error: {Severity.ERROR}, FailOn.warning: {Severity.ERROR, Severity.WARNING},
-           FailOn.info: set(Severity)}
+def _fail_on(level: FailOn) -> set[Severity]:
+    """The severities --fail-on LEVEL exits 1 on."""
+    from svodka.schemas import Severity
+
+    return {FailOn.error: {Severity.ERROR}, FailOn.warning: {Severity.ERROR, Severity.WARNING},
+            FailOn.info: set(Severity)}[level]
 
 
 TimeoutOption = Annotated[float, typer.Option(
@@ -81,6 +78,8 @@ class CheckFormat(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
+        from svodka import __version__
+
         print(f"svodka {__version__}")
         raise typer.Exit()
 
@@ -99,6 +98,10 @@ def _read_or_exit(path: Path, password: str | None, limits: Limits,
                   as_json: bool = False) -> Report:
     """The report; for a file that cannot be read, one line on stderr (with ``as_json`` the
     contract document of the failure on stdout too), and exit 2."""
+    from svodka.api import failure_report, read
+    from svodka.export import report_to_json
+    from svodka.schemas import SvodkaError
+
     try:
         return read(path, password=password, limits=limits)
     except SvodkaError as exc:
@@ -125,6 +128,9 @@ def extract(
     Exit 0 when the file was read, 2 when it could not be read (one line on stderr; with
     --json the contract document with status "failure" and the error code on stdout).
     """
+    from svodka.export import report_to_json
+    from svodka.schemas import Severity
+
     report = _read_or_exit(file, password, _limits(timeout, memory_mb, max_pages), as_json)
     if as_json:
         sys.stdout.write(report_to_json(report))
@@ -138,6 +144,10 @@ def extract(
 
 
 def _print_tables(report: Report) -> None:
+    from rich.table import Table as RichTable
+
+    from svodka.render import counts_line
+
     doc = report.document
     out_console.print(f"[bold]{doc.path}[/] ({doc.format}, {doc.pages} стр.) "
                       f"{doc.organization or ''} {doc.region or ''}")
@@ -180,6 +190,10 @@ def check(
     not be read (with --format json it is listed with status "failure" and its error code);
     3: nothing found, but a document had no table whose arithmetic could be checked.
     """
+    from svodka.export import write_text_atomic
+    from svodka.render import report_to_markdown, reports_to_json
+    from svodka.validate import checked_tables
+
     limits = _limits(timeout, memory_mb, max_pages)
     reports, sources, failures, every = _read_all(files, password, limits)
     checked = {r.document.path: checked_tables(r) for r in reports}
@@ -199,13 +213,16 @@ def check(
         write_text_atomic(out, text)
     else:
         sys.stdout.write(text)
-    raise typer.Exit(_check_exit(reports, failures, checked, FAIL_ON[fail_on]))
+    raise typer.Exit(_check_exit(reports, failures, checked, _fail_on(fail_on)))
 
 
 def _read_all(files: list[Path], password: str | None, limits: Limits
               ) -> tuple[list[Report], list[Path], list[str], list[Report]]:
     """Reports and their sources; for the files that cannot be read, one line each on
     stderr; and every file's contract document in order (status failure for those)."""
+    from svodka.api import failure_report, read
+    from svodka.schemas import SvodkaError
+
     reports: list[Report] = []
     sources: list[Path] = []
     failures: list[str] = []
@@ -244,6 +261,11 @@ def _findings_text(reports: list[Report], checked: dict[str, list[str]], to_file
 
 
 def _print_findings(report: Report, console: Console, checked: list[str]) -> None:
+    from rich.markup import escape
+
+    from svodka.render import SEVERITY_RU, checks_line, counts_line, grouped
+    from svodka.schemas import Severity
+
     # document text is untrusted: escaped, so "[/]" or "[link=…]" in a title stays text
     console.rule(f"[bold]{escape(report.document.path)}[/]")
     styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -294,6 +316,10 @@ def run(
     reasons), 2 when the batch could not run: an input path is missing or the store cannot
     be opened or written (one line on stderr; no output changed).
     """
+    from svodka.export.store import StoreError
+    from svodka.pipeline import BatchInputError, paths_to_files, run_batch
+    from svodka.progress import BatchProgress
+
     if csv_dialect not in ("default", "excel-ru"):
         raise typer.BadParameter("--csv-dialect: default or excel-ru")
 
@@ -329,6 +355,8 @@ def _failures_to_stderr(o: Outcome) -> None:
 
 
 def _print_batch_summary(result: BatchResult, out: Path) -> None:
+    from svodka.progress import failures_table, summary_table
+
     out_console.print(summary_table(result))
     failures = failures_table(result)
     if failures is not None:
@@ -392,6 +420,8 @@ def schema(
     out: Annotated[Path | None, typer.Option("--out", help="Where to write.")] = None,
 ) -> None:
     """Write the JSON Schema of the report contract (default: schemas/report.schema.json)."""
+    from svodka.export import write_text_atomic
+
     target = out or default_schema_path()
     write_text_atomic(target, schema_text())
     out_console.print(f"JSON Schema записана: {target}")
@@ -404,5 +434,7 @@ def default_schema_path() -> Path:
 
 
 def schema_text() -> str:
+    from svodka.schemas import Report
+
     return json.dumps(Report.model_json_schema(mode="serialization"), ensure_ascii=False,
                       indent=2) + "\n"

@@ -171,3 +171,39 @@ def test_run_quiet_prints_only_the_failed_files(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
         f"{inbox / 'b.pdf'}: run: E_NOT_PDF: файл назван .pdf, но это не PDF"]
+
+
+HEAVY = ("pydantic", "pdfplumber", "pypdfium2", "numpy", "pandas", "pyarrow", "duckdb",
+         "openpyxl", "camelot", "cv2", "svodka.api", "svodka.extract")
+
+
+def test_version_and_help_load_no_reader() -> None:
+    """`svodka --version` and `--help` start without the readers, exports or pydantic
+    (issue 16: start-up); the version is the installed package's."""
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    probe = ("import sys; from typer.testing import CliRunner; from svodka.cli import app; "
+             "r = CliRunner().invoke(app, sys.argv[1:]); print(r.stdout.strip()); "
+             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    printed = {}
+    for args in ("--version", "--help"):
+        out = subprocess.run([sys.executable, "-c", probe, args], capture_output=True,
+                             text=True, check=True).stdout.strip().splitlines()
+        assert out[-1] == "[]", (args, out[-1])  # no heavy module was imported
+        printed[args] = "\n".join(out[:-1])
+    assert printed["--version"] == f"svodka {version('svodka')}"
+    assert "check" in printed["--help"] and "extract" in printed["--help"]
+
+
+def test_lazy_package_names_resolve() -> None:
+    """Every name the packages promise (``__all__``) imports on first use."""
+    import svodka
+    import svodka.schemas as schemas
+
+    for module in (svodka, schemas):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, (module.__name__, name)
+    with pytest.raises(AttributeError):
+        _ = schemas.NoSuchRecord  # type: ignore[attr-defined]

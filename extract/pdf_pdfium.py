@@ -48,7 +48,14 @@ Matrix = tuple[float, float, float, float, float, float]
 class _Doc:
     pdfium: Any
     descents: dict[str, float | None]
-    """Font base name (no subset tag) → pdfminer's descent per point of size; None: unknown."""
+    """Font base name (no subset tag) → pdfminer's descent per point of size; None: unknown
+    (or fonts of that name differ: then each page's own fonts tell, ``page_descents``)."""
+    data: bytes
+    password: str | None
+    ambiguous: frozenset[str] = frozenset()
+    """Names fonts of different metrics share (documents merged into one file)."""
+    pike: Any = None
+    """The file opened with pikepdf, once a page's own fonts were needed."""
 
 
 _DOCS: weakref.WeakKeyDictionary[Any, _Doc | None] = weakref.WeakKeyDictionary()
@@ -90,7 +97,7 @@ def page_glyphs_and_rules(page: Any) -> tuple[list[Glyph], Rules, Rules] | None:
     ppage = doc.pdfium[page.page_number - 1]
     try:
         height = float(page.height)
-        glyphs = _glyphs(ppage, height, doc.descents)
+        glyphs = _glyphs(ppage, height, _descents_on(doc, page.page_number - 1))
         if glyphs is None:
             return None
         lines, rects = _rules(ppage, height)
@@ -163,6 +170,8 @@ def close_document(pdf: Any) -> None:
     doc = _DOCS.pop(pdf, None)
     if doc is not None:
         doc.pdfium.close()
+        if doc.pike is not None:
+            doc.pike.close()
 
 
 def _document(pdf: Any) -> _Doc | None:
@@ -173,10 +182,10 @@ def _document(pdf: Any) -> _Doc | None:
         stream = pdf.stream
         stream.seek(0)
         data = stream.read()
-        descents = _font_descents(data, pdf.password)
+        descents, ambiguous = _font_descents_and_clashes(data, pdf.password)
         handle = pdfium.PdfDocument(data, password=pdf.password or None)
         if len(handle) == len(pdf.pages):
-            doc = _Doc(handle, descents)
+            doc = _Doc(handle, descents, data, pdf.password, ambiguous)
         else:
             handle.close()
     except (pdfium.PdfiumError, pikepdf.PdfError):
@@ -192,21 +201,83 @@ def _font_descents(data: bytes, password: str | None) -> dict[str, float | None]
     the standard 14 fonts from their AFM metrics); pdfium would fall back to the
     font program, so the value is read here from the file itself.
     """
-    out: dict[str, float | None] = {}
+    return _font_descents_and_clashes(data, password)[0]
+
+
+def _font_descents_and_clashes(data: bytes, password: str | None
+                               ) -> tuple[dict[str, float | None], frozenset[str]]:
+    """``_font_descents`` and the names two fonts of different descent share (None there)."""
     with pikepdf.open(io.BytesIO(data), password=password or "") as pdf:
-        for obj in pdf.objects:
-            if not isinstance(obj, pikepdf.Dictionary) or "/BaseFont" not in obj:
-                continue
-            subtype = str(obj.get("/Subtype", ""))
-            if subtype not in ("/Type1", "/MMType1", "/TrueType", "/Type0", "/Type3"):
-                continue
-            name = str(obj.BaseFont).lstrip("/")
-            value = _descent(obj, subtype, name)
-            key = name.split("+", 1)[1] if len(name) > 7 and name[6] == "+" else name
-            if key in out and out[key] != value:
-                value = None  # two fonts share the name but not the metrics: unknown
-            out[key] = value
+        found = _descents_of(obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary))
+    clashes = frozenset(name for name, value in found.items() if value is _CLASH)
+    return {k: (None if v is _CLASH else v) for k, v in found.items()}, clashes
+
+
+_CLASH: Any = object()
+
+
+def _descents_of(objects: Iterator[Any]) -> dict[str, Any]:
+    """Font name → descent of the font dictionaries among ``objects`` (``_CLASH`` where two
+    of one name differ)."""
+    out: dict[str, Any] = {}
+    for obj in objects:
+        if "/BaseFont" not in obj:
+            continue
+        subtype = str(obj.get("/Subtype", ""))
+        if subtype not in ("/Type1", "/MMType1", "/TrueType", "/Type0", "/Type3"):
+            continue
+        name = str(obj.BaseFont).lstrip("/")
+        value = _descent(obj, subtype, name)
+        key = name.split("+", 1)[1] if len(name) > 7 and name[6] == "+" else name
+        out[key] = _CLASH if key in out and out[key] != value else value
     return out
+
+
+def _descents_on(doc: _Doc, index: int) -> dict[str, float | None]:
+    """The descents for page ``index``: the file's, and where a name is shared by fonts of
+    different metrics (a file merged from several documents), the page's own fonts'."""
+    if not doc.ambiguous:
+        return doc.descents
+    if doc.pike is None:
+        doc.pike = pikepdf.open(io.BytesIO(doc.data), password=doc.password or "")
+    return {**doc.descents, **page_descents(doc.pike.pages[index], doc.ambiguous)}
+
+
+def page_descents(page: pikepdf.Page, names: frozenset[str]) -> dict[str, float | None]:
+    """Descents of the fonts named ``names`` that ``page`` uses (its resources and those of
+    its forms); a name still shared by two fonts of the page is unknown (None)."""
+    found = _descents_of(_page_fonts(page.obj))
+    return {k: (None if v is _CLASH else v) for k, v in found.items() if k in names}
+
+
+def _page_fonts(page: Any) -> Iterator[Any]:
+    """The font dictionaries of a page's resources and of the forms it draws, each
+    resource dictionary visited once (forms often share their page's, or draw each other)."""
+    seen: set[tuple[int, int]] = set()
+    todo = [page]
+    while todo:
+        resources = todo.pop().get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary) or _visited(resources, seen):
+            continue
+        fonts = resources.get("/Font")
+        if isinstance(fonts, pikepdf.Dictionary):
+            yield from (f for f in fonts.values() if isinstance(f, pikepdf.Dictionary))
+        xobjects = resources.get("/XObject")
+        if isinstance(xobjects, pikepdf.Dictionary):
+            todo += [x for x in xobjects.values() if isinstance(x, pikepdf.Stream)
+                     and x.get("/Subtype") == "/Form" and not _visited(x, seen)]
+
+
+def _visited(obj: Any, seen: set[tuple[int, int]]) -> bool:
+    """Whether an indirect object was seen before; marks it seen.  (Form XObjects are
+    streams, always indirect: a cycle of forms always ends here.)"""
+    key = obj.objgen
+    if key == (0, 0):
+        return False
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def _descent(font: Any, subtype: str, name: str) -> float | None:

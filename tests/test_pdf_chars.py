@@ -138,3 +138,30 @@ def test_pipeline_reads_pages_with_the_bulk_reader() -> None:
         glyphs = pdf_pdfium.page_glyphs(pdf.pages[0])
         pdf_pdfium.close_document(pdf)
     assert glyphs and "".join(g.text for g in glyphs[:40]).strip()
+
+
+def test_merged_document_reads_each_page_as_its_own_file(tmp_path: Path) -> None:
+    """Reports merged into one file bring fonts of one name and different metrics (a
+    subset with /Descent, another without): each page takes its own fonts' descents, so
+    pdfium still reads every page, and reads it as in the file it came from."""
+    import pikepdf
+
+    sources = [p for p in PDFS if p.parent == CORPUS]
+    merged = pikepdf.new()
+    origin: list[tuple[Path, int]] = []
+    for src in sources:
+        with pikepdf.open(src) as pdf:
+            for index in range(min(2, len(pdf.pages))):
+                merged.pages.append(pdf.pages[index])
+                origin.append((src, index))
+    path = tmp_path / "merged.pdf"
+    merged.save(path)
+    assert pdf_pdfium._font_descents_and_clashes(path.read_bytes(), None)[1]  # names clash
+    with pdfplumber.open(path) as pdf:
+        got = [pdf_pdfium.page_glyphs(page) for page in pdf.pages]
+        pdf_pdfium.close_document(pdf)
+    for glyphs, (src, index) in zip(got, origin, strict=True):
+        with pdfplumber.open(src) as pdf:
+            want = pdf_pdfium.page_glyphs(pdf.pages[index])
+            pdf_pdfium.close_document(pdf)
+        assert want is not None and glyphs == want, f"{src.name} p. {index + 1}"

@@ -60,6 +60,7 @@ PY = sys.executable
 
 PDF_TOOLS = [
     "svodka",
+    "svodka-chars",
     "camelot-lattice",
     "camelot-stream",
     "pdfplumber-tables",
@@ -176,6 +177,17 @@ def _work_svodka_unlimited(files: list[Path]) -> int:
     return sum(_pages(f) for f in files)
 
 
+def _work_svodka_chars(files: list[Path]) -> int:
+    """svodka's character reading alone (``pdf_pdfium.file_glyphs``: the fonts' descents,
+    every page's glyphs), to set against pypdfium2-chars."""
+    from svodka.extract.pdf_pdfium import file_glyphs
+
+    pages = 0
+    for f in files:
+        pages += sum(1 for _ in file_glyphs(f))
+    return pages
+
+
 def _work_camelot(files: list[Path], flavor: str) -> int:
     import camelot
 
@@ -249,7 +261,9 @@ def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Pat
     t0 = time.perf_counter()
     if tool in ("svodka", "svodka-nolimits", "office", "profile"):
         import svodka  # noqa: F401
-        from svodka import export  # noqa: F401
+        from svodka import api, export  # noqa: F401
+    if tool == "svodka-chars":
+        from svodka.extract import pdf_pdfium  # noqa: F401
     if tool == "office":  # the readers load their Office libraries lazily: count it here
         from svodka.extract import (
             docx,  # noqa: F401
@@ -269,6 +283,8 @@ def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Pat
         units = _work_svodka(files, json_dir)
     elif tool == "svodka-nolimits":
         units = _work_svodka_unlimited(files)
+    elif tool == "svodka-chars":
+        units = _work_svodka_chars(files)
     elif tool == "profile":
         assert profile_out is not None
         units = _work_profile(files, profile_out)
@@ -283,7 +299,8 @@ def worker(tool: str, files: list[Path], json_dir: Path | None, profile_out: Pat
     else:
         raise SystemExit(f"unknown tool {tool}")
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = max(resource.getrusage(who).ru_maxrss  # the child a limited read runs in too
+              for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     print(json.dumps({"seconds": wall, "cpu": cpu, "import": imported, "units": units,
                       "rss_mb": rss}))
 
@@ -342,6 +359,12 @@ def run_worker(
         raise RuntimeError(f"{tool} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     result: dict[str, float] = json.loads(lines[-1])
     return result
+
+
+def _wall(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False)
+    return time.perf_counter() - t0
 
 
 def log(msg: str) -> None:
@@ -636,6 +659,8 @@ def main() -> None:
                        cwd=ROOT, capture_output=True, check=False)
         cli_seconds += time.perf_counter() - t0
     cli_pages = measures["svodka"].units
+    version_seconds = statistics.median(_wall([str(ROOT / ".venv" / "bin" / "svodka"),
+                                               "--version"]) for _ in range(5))
 
     # 3. growth with size
     growth: list[Measure] = []
@@ -683,7 +708,7 @@ def main() -> None:
 
     elapsed = time.perf_counter() - started
     report = render(header, measures, f1, cli_seconds, cli_pages, growth, office, per_kind,
-                    batches, runs, elapsed, profile_text, args.quick)
+                    batches, runs, elapsed, profile_text, args.quick, version_seconds)
     report = with_section(report, hostile_section(runs))
     args.out.write_text(report, encoding="utf-8")
     print(report)
@@ -844,6 +869,7 @@ def render(
     elapsed: float,
     profile_text: str,
     quick: bool,
+    version_seconds: float,
 ) -> str:
     sv = measures["svodka"]
     out = [
@@ -862,7 +888,8 @@ def render(
         "`CPU p/s` divides by the process's CPU seconds instead of wall time: on a shared "
         "machine it is the steadier figure.",
         "",
-        f"## Text PDFs of the corpus ({sv.units} pages, 7 files)",
+        *targets(measures, growth, batches, version_seconds),
+        f"## Text PDFs of the corpus ({sv.units} pages, {len(text_pdfs())} files)",
         "",
         "| tool | pages/s | CPU p/s | svodka ÷ tool | peak RSS MB | import s |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -876,7 +903,11 @@ def render(
     out += [
         "",
         "`svodka` = extract + normalise + validate + contract JSON (`svodka.read` + "
-        "`report_to_json`); pypdfium2-chars only reads every character with its box.",
+        "`report_to_json`), with the default limits (each file read in a child process); "
+        "svodka-chars is svodka's character reading alone (`pdf_pdfium.file_glyphs`: the "
+        "fonts' descents and every page's glyphs, as the PDF reader gets them); "
+        "pypdfium2-chars only reads every character with its box. Peak RSS counts the "
+        "child a limited read runs in.",
         "",
         f"svodka on these files, scored by ../shared/tools/score.py (dev set, no scan; the "
         f"JSON written during the first timed run): `{f1}`",
@@ -943,6 +974,37 @@ def render(
         out += ["## Profile (pyinstrument, svodka on the corpus PDFs)", "", "```",
                 profile_text.strip(), "```", ""]
     return "\n".join(out) + "\n"
+
+
+def targets(measures: dict[str, Measure], growth: list[Measure], batches: list[BatchRun],
+            version_seconds: float) -> list[str]:
+    """Issue 16's targets, each with the figure measured in this run."""
+    def rate(tool: str) -> float:
+        return measures[tool].rate if tool in measures else 0.0
+
+    sv = rate("svodka")
+    largest = max(growth, key=lambda m: m.units) if growth else None
+    rows = [
+        ("svodka ÷ pdfplumber extract_tables", sv / rate("pdfplumber-tables")
+         if rate("pdfplumber-tables") else 0.0, "≥ 3", 3.0, True),
+        ("svodka ÷ camelot lattice", sv / rate("camelot-lattice")
+         if rate("camelot-lattice") else 0.0, "≥ 8", 8.0, True),
+        ("svodka-chars ÷ pypdfium2-chars", rate("svodka-chars") / rate("pypdfium2-chars")
+         if rate("pypdfium2-chars") else 0.0, "≥ 0.60", 0.6, True),
+        ("`svodka --version`, s (median of 5)", version_seconds, "≤ 0.3", 0.3, False),
+    ]
+    if largest is not None:
+        rows += [(f"growth, {largest.label}: pages/s", largest.rate, "≥ 20", 20.0, True),
+                 (f"growth, {largest.label}: peak RSS MB", largest.rss, "≤ 250", 250.0, False)]
+    if len(batches) > 1:
+        rows.append(("batch `--jobs 2` ÷ `--jobs 1`", batches[1].rate / batches[0].rate,
+                     "≥ 1.7", 1.7, True))
+    out = ["## Targets (issue 16)", "", "| figure | measured | target | met |",
+           "| --- | ---: | ---: | --- |"]
+    for name, value, shown, bound, at_least in rows:
+        met = value >= bound if at_least else value <= bound
+        out.append(f"| {name} | {fmt(value, 2)} | {shown} | {'yes' if met else 'no'} |")
+    return [*out, ""]
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ cannot tell the sources apart.
                                   unmapped characters, pdfium cannot open the
                                   file): the caller then reads the page with
                                   pdfminer as before.
+    file_glyphs(path)             every page's glyphs as page_glyphs reads them, without
+                                  pdfplumber and without the rules (the benchmark of
+                                  character reading against plain pypdfium2)
 
 The pdfium document is opened once per pdfplumber document (from the same
 stream, with the same password) and closed by ``close_document``.
@@ -31,6 +34,7 @@ import io
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -104,6 +108,31 @@ def page_glyphs_and_rules(page: Any) -> tuple[list[Glyph], Rules, Rules] | None:
         return glyphs, lines, rects
     finally:
         ppage.close()
+
+
+def file_glyphs(path: Path, password: str | None = None) -> Iterator[list[Glyph] | None]:
+    """The glyphs of every page of a PDF, as ``page_glyphs`` reads them (None for a page
+    pdfium cannot stand in for): the file opened by pdfium, its fonts' descents and page
+    boxes read with pikepdf (the page height in the file's own precision)."""
+    data = path.read_bytes()
+    descents, clashes = _font_descents_and_clashes(data, password)
+    handle = pdfium.PdfDocument(data, password=password or None)
+    doc = _Doc(handle, descents, data, password, clashes,
+               pike=pikepdf.open(io.BytesIO(data), password=password or ""))
+    try:
+        for index in range(len(handle)):
+            x0, y0, _, y1 = (float(v) for v in doc.pike.pages[index].mediabox)
+            if int(doc.pike.pages[index].obj.get("/Rotate", 0)) % 360 or x0 or y0:
+                yield None
+                continue
+            ppage = handle[index]
+            try:
+                yield _glyphs(ppage, y1 - y0, _descents_on(doc, index))
+            finally:
+                ppage.close()
+    finally:
+        handle.close()
+        doc.pike.close()
 
 
 @dataclass

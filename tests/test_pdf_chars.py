@@ -165,3 +165,12 @@ def test_merged_document_reads_each_page_as_its_own_file(tmp_path: Path) -> None
             want = pdf_pdfium.page_glyphs(pdf.pages[index])
             pdf_pdfium.close_document(pdf)
         assert want is not None and glyphs == want, f"{src.name} p. {index + 1}"
+
+
+def test_file_glyphs_are_the_pipelines() -> None:
+    """file_glyphs (the character-reading benchmark) reads what the PDF reader reads."""
+    path = CORPUS / "dev05-tomskaya-2021-unruled.pdf"
+    with pdfplumber.open(path) as pdf:
+        want = [pdf_pdfium.page_glyphs(page) for page in pdf.pages]
+        pdf_pdfium.close_document(pdf)
+    assert list(pdf_pdfium.file_glyphs(path)) == want and all(want)

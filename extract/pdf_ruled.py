@@ -68,14 +68,14 @@ class GlyphIndex:
         order = sorted((i for i, y in enumerate(yc) if y == y), key=yc.__getitem__)
         self._order = order
         self._ys = [yc[i] for i in order]
+        self._xs = [(g.x0 + g.x1) / 2 for g in self.glyphs]  # = g.xc
 
     def within(self, x0: float, x1: float, top: float, bottom: float) -> list[Glyph]:
         if not top <= bottom:
             return []
         lo, hi = bisect_left(self._ys, top), bisect_right(self._ys, bottom)
-        gs = self.glyphs
-        picked = sorted(i for i in self._order[lo:hi] if x0 <= (gs[i].x0 + gs[i].x1) / 2 <= x1)
-        return [gs[i] for i in picked]
+        xs, gs = self._xs, self.glyphs
+        return [gs[i] for i in sorted(i for i in self._order[lo:hi] if x0 <= xs[i] <= x1)]
 
 
 def _as_index(glyphs: Sequence[Glyph] | GlyphIndex) -> GlyphIndex:

@@ -39,11 +39,6 @@ EPS = 1e-3
 LINE_END_HYPHEN = "\ufffe"
 """What GetText writes for pdfium's mark of a hyphen that ends a line (U+0002)."""
 
-Metrics = tuple[float, float]
-"""A text object's font size on the page and its descent below the baseline in points (as
-pdfminer takes it)."""
-
-
 def textpage_to_glyphs(tp: Any, height: float, descents: dict[str, float | None]
                        ) -> list[Glyph] | None:
     """Every character of a pdfium text page (``FPDF_TEXTPAGE``) as a glyph (top-left
@@ -83,8 +78,9 @@ class _Object:
     """What a text object fixes for all its characters."""
 
     size: float
+    """Font size on the page (points)."""
     descent: float
-    font: int
+    """Descent below the baseline in points, as pdfminer takes it."""
 
 
 def _bulk(tp: Any) -> _Page:
@@ -92,7 +88,7 @@ def _bulk(tp: Any) -> _Page:
     raw = ctypes.cast(tp, ctypes.c_void_p).value or 0
     count = pdfium_c.FPDFText_CountChars(tp)
     index = range(count)
-    objects = [obj or 0 for obj in map(fast.text_object, itertools.repeat(raw, count), index)]
+    objects = list(map(fast.text_object, itertools.repeat(raw, count), index))
     boxes = (pdfium_c.FS_RECTF * count)()
     _drain(map(fast.loose_box, itertools.repeat(raw, count), index,
                _addresses(boxes, ctypes.sizeof(pdfium_c.FS_RECTF), count)))
@@ -147,14 +143,14 @@ def _object(page: _Page, index: int, obj: int, descents: dict[str, float | None]
     fast.get_matrix(page.raw, index, ctypes.addressof(mat))
     if abs(mat.b) > EPS or abs(mat.c) > EPS or mat.a <= 0 or mat.d <= 0:
         return None
-    font = fast.text_font(obj) or 0
+    font = fast.text_font(obj)
     if font not in fonts:
         fonts[font] = descents.get(_base_name(font))
     descent = fonts[font]
     if descent is None:
         return None
     size = fast.font_size(page.raw, index) * mat.d
-    return _Object(size, descent * size, font)
+    return _Object(size, descent * size)
 
 
 def _unmapped(page: _Page) -> bool:
@@ -275,17 +271,18 @@ class _Fast:
 @functools.cache
 def _fast() -> _Fast:
     vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+    address = ctypes.c_size_t  # a pointer returned as a plain int, NULL as 0 (not None)
 
     def bind(fn: Any, restype: Any, *argtypes: Any) -> Any:
         return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, vp).value or 0)
 
     c = pdfium_c
     return _Fast(
-        text_object=bind(c.FPDFText_GetTextObject, vp, vp, i),
+        text_object=bind(c.FPDFText_GetTextObject, address, vp, i),
         map_error=bind(c.FPDFText_HasUnicodeMapError, i, vp, i),
         loose_box=bind(c.FPDFText_GetLooseCharBox, i, vp, i, vp),
         char_origin=bind(c.FPDFText_GetCharOrigin, i, vp, i, vp, vp),
-        text_font=bind(c.FPDFTextObj_GetFont, vp, vp),
+        text_font=bind(c.FPDFTextObj_GetFont, address, vp),
         get_text=bind(c.FPDFText_GetText, i, vp, i, i, vp),
         get_unicode=bind(c.FPDFText_GetUnicode, ctypes.c_uint, vp, i),
         get_matrix=bind(c.FPDFText_GetMatrix, i, vp, i, vp),

@@ -11,8 +11,9 @@ fixes for all its characters (matrix, font size, font, descent) are put once per
 boxes share bottom and top share a baseline.  Where a font has no ascent and descent the
 boxes are the glyphs' outlines; outlines of one height at one height still share one.
 
-The glyphs are those of ``pdf_pdfium``'s character-at-a-time reader they replace, bit for
-bit, on every page of the corpus (tests/test_pdf_chars.py compares them with pdfminer's).
+The glyphs are those of the character-at-a-time reader this replaces, bit for bit:
+tests/test_pdf_chars.py reads every sample PDF both ways (one pdfium call per question and
+character there), and a generated page of vertical writing, one object a column.
 
     textpage_to_glyphs(tp, height, descents)   glyphs, or None when a character needs
                                                pdfminer (unmapped, rotated, unknown font)

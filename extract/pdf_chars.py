@@ -6,7 +6,7 @@ costs far more than pdfium's answer.  So every question is put for the whole pag
 (``_bulk``): Python runs no bytecode per call.  Questions whose answer a text object
 fixes for all its characters (matrix, font size, font, descent) are put once per object
 (``_objects``).  The origin is put once per text object and loose-box bottom and top
-(``_baselines``): pdfium puts a character's loose box the font's descent and ascent
+(``_bottoms``): pdfium puts a character's loose box the font's descent and ascent
 (numbers of the object) below and above its origin, so characters of one object whose
 boxes share bottom and top share a baseline.  Where a font has no ascent and descent the
 boxes are the glyphs' outlines; outlines of one height at one height still share one.
@@ -49,12 +49,11 @@ def textpage_to_glyphs(tp: Any, height: float, descents: dict[str, float | None]
     objects = _objects(page, descents)
     if objects is None or page.text is None or _unmapped(page):
         return None
-    metrics = {obj: (o.size, o.descent) for obj, o in objects.items()}
-    ys = _baselines(page)
+    sizes = list(map({obj: o.size for obj, o in objects.items()}.get, page.objects))
     placed = [
-        None if m is None else Glyph(ch, x0, x1, (b := height - (y + m[1])) - m[0], b, m[0])
-        for ch, x0, x1, y, m in zip(page.text, page.boxes[0::4], page.boxes[2::4], ys,
-                                    map(metrics.get, page.objects), strict=True)
+        None if size is None else Glyph(ch, x0, x1, bottom - size, bottom, size)
+        for ch, x0, x1, bottom, size in zip(page.text, page.boxes[0::4], page.boxes[2::4],
+                                           _bottoms(page, objects, height), sizes, strict=True)
     ]
     return _with_spaces(page, placed)
 
@@ -160,14 +159,16 @@ def _unmapped(page: _Page) -> bool:
     return any(map(_fast().map_error, itertools.repeat(page.raw, count), range(count)))
 
 
-def _baselines(page: _Page) -> list[float]:
-    """The y of each character's origin (PDF axes; 0 for generated characters), read
-    once per text object and loose-box bottom and top: the characters of one object whose
-    boxes share them share a baseline."""
+def _bottoms(page: _Page, objects: dict[int, _Object], height: float) -> list[float]:
+    """The bottom of each character's glyph box (top-left origin: the baseline plus the
+    object's descent; 0 for generated characters), the origin read once per text object
+    and loose-box bottom and top: the characters of one object whose boxes share them share
+    a baseline."""
     keys = list(zip(page.objects, page.boxes[3::4], page.boxes[1::4], strict=True))
     one = dict(zip(keys, range(len(keys)), strict=True))  # a character of each
-    y_of = {key: _origin_y(page.raw, i) if key[0] else 0.0 for key, i in one.items()}
-    return list(map(y_of.__getitem__, keys))
+    bottom_of = {key: height - (_origin_y(page.raw, i) + objects[key[0]].descent)
+                 if key[0] else 0.0 for key, i in one.items()}
+    return list(map(bottom_of.__getitem__, keys))
 
 
 def _with_spaces(page: _Page, placed: list[Glyph | None]) -> list[Glyph]:

@@ -115,10 +115,10 @@ def file_glyphs(path: Path, password: str | None = None) -> Iterator[list[Glyph]
     pdfium cannot stand in for): the file opened by pdfium, its fonts' descents and page
     boxes read with pikepdf (the page height in the file's own precision)."""
     data = path.read_bytes()
-    descents, clashes = _font_descents_and_clashes(data, password)
+    pike = pikepdf.open(io.BytesIO(data), password=password or "")
+    descents, clashes = _descents_in(pike)
     handle = pdfium.PdfDocument(data, password=password or None)
-    doc = _Doc(handle, descents, data, password, clashes,
-               pike=pikepdf.open(io.BytesIO(data), password=password or ""))
+    doc = _Doc(handle, descents, data, password, clashes, pike=pike)
     try:
         for index in range(len(handle)):
             x0, y0, _, y1 = (float(v) for v in doc.pike.pages[index].mediabox)
@@ -237,7 +237,11 @@ def _font_descents_and_clashes(data: bytes, password: str | None
                                ) -> tuple[dict[str, float | None], frozenset[str]]:
     """``_font_descents`` and the names two fonts of different descent share (None there)."""
     with pikepdf.open(io.BytesIO(data), password=password or "") as pdf:
-        found = _descents_of(obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary))
+        return _descents_in(pdf)
+
+
+def _descents_in(pdf: pikepdf.Pdf) -> tuple[dict[str, float | None], frozenset[str]]:
+    found = _descents_of(obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary))
     clashes = frozenset(name for name, value in found.items() if value is _CLASH)
     return {k: (None if v is _CLASH else v) for k, v in found.items()}, clashes
 

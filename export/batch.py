@@ -7,7 +7,8 @@ files that failed.  When the batch is over, ``store_to_exports`` writes ``docume
 ``datapackage.json`` from the whole store, so they hold every document imported so far
 (a later batch never shrinks them), and replaces the old files together
 (``export.atomic.Staging``).  Rows are streamed from the store in chunks and the workbook
-gets one document at a time: memory stays flat however big the store is.
+gets one document at a time: memory stays flat however big the store is.  The workbook is
+written by a process of its own (``export.xlsx_child``) while the parent writes the rest.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from svodka.export.records import (
     row_key,
 )
 from svodka.export.store import FailedFile, Store
-from svodka.export.xlsx import WorkbookWriter
+from svodka.export.xlsx_child import WorkbookProcess
 from svodka.schemas import Report
 
 STORE_GROUP = 20  # documents per store transaction (each still all or nothing)
@@ -111,35 +112,41 @@ def store_to_exports(store: Store, out: Path, dialect: Dialect,
     documents (by sha256) whose CSV folders the Data Package describes."""
     staging = Staging(out)
     try:
-        with csv_file_writer(staging.path(out / "documents.csv"), DOCUMENT_COLUMNS,
-                             dialect) as write:
-            for chunk in store.stream(_DOCUMENTS_SQL):
-                write(chunk)
-        with (csv_file_writer(staging.path(out / "cells.csv"), BATCH_CELL_COLUMNS,
-                              dialect) as write,
-              parquet_file_writer(staging.path(out / "cells.parquet"), batch_cells_schema(),
-                                  BATCH_CELL_COLUMNS) as write_parquet):
-            for rows in _cells(store):
-                write(rows)
-                write_parquet(rows)
-        with csv_file_writer(staging.path(out / "findings.csv"), BATCH_FINDING_COLUMNS,
-                             dialect) as write:
-            for rows in _findings(store):
-                write(rows)
-        with csv_file_writer(staging.path(out / "failures.csv"), FAILURE_COLUMNS,
-                             dialect) as write:
-            for chunk in store.stream(_FAILURES_SQL):
-                write(chunk)
-        _workbook_and_package(store, out, dialect, folders, staging)
+        with WorkbookProcess() as workbook:  # works beside the writers below (xlsx_child)
+            _package_feeding(store, out, dialect, folders, staging, workbook)
+            _csvs_and_parquet(store, out, dialect, staging)
+            workbook.save_as(staging.path(out / "svodka.xlsx"))
         staging.commit()
     except BaseException:
         staging.discard()
         raise
 
 
-def _workbook_and_package(store: Store, out: Path, dialect: Dialect,
-                          folders: Mapping[str, Folder], staging: Staging) -> None:
-    workbook = WorkbookWriter()
+def _csvs_and_parquet(store: Store, out: Path, dialect: Dialect, staging: Staging) -> None:
+    with csv_file_writer(staging.path(out / "documents.csv"), DOCUMENT_COLUMNS,
+                             dialect) as write:
+        for chunk in store.stream(_DOCUMENTS_SQL):
+            write(chunk)
+    with (csv_file_writer(staging.path(out / "cells.csv"), BATCH_CELL_COLUMNS,
+                          dialect) as write,
+          parquet_file_writer(staging.path(out / "cells.parquet"), batch_cells_schema(),
+                              BATCH_CELL_COLUMNS) as write_parquet):
+        for rows in _cells(store):
+            write(rows)
+            write_parquet(rows)
+    with csv_file_writer(staging.path(out / "findings.csv"), BATCH_FINDING_COLUMNS,
+                         dialect) as write:
+        for rows in _findings(store):
+            write(rows)
+    with csv_file_writer(staging.path(out / "failures.csv"), FAILURE_COLUMNS,
+                         dialect) as write:
+        for chunk in store.stream(_FAILURES_SQL):
+            write(chunk)
+
+
+def _package_feeding(store: Store, out: Path, dialect: Dialect, folders: Mapping[str, Folder],
+                     staging: Staging, workbook: WorkbookProcess) -> None:
+    """Every stored report to the workbook process, and the Data Package of their folders."""
     package = DataPackageWriter(dialect)
     try:
         for report in store.reports():
@@ -147,10 +154,8 @@ def _workbook_and_package(store: Store, out: Path, dialect: Dialect,
             folder = folders.get(report.document.sha256)
             if folder is not None:
                 package.add_resources(_folder_resources(out, folder))
-        workbook.save_as(staging.path(out / "svodka.xlsx"))
         package.write_to(staging.path(out / "datapackage.json"))
     finally:
-        workbook.discard()
         package.close()
 
 

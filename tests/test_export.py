@@ -301,3 +301,21 @@ def test_staged_files_switch_together_even_when_killed_between_renames(
     same.commit()
     assert (tmp_path / "a.csv").stat().st_mtime_ns == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_workbook_process_failure_reaches_the_parent(tmp_path: Path) -> None:
+    """The batch workbook is written by a child process; its failure is the parent's
+    WorkbookFailed (the batch then discards the staged exports), never a silent hang."""
+    import svodka
+    from svodka.export.xlsx_child import WorkbookFailed, WorkbookProcess
+
+    from .conftest import RAW
+
+    report = svodka.read(RAW / "smolensk-2017-deck.pptx")
+    with WorkbookProcess() as workbook:
+        workbook.add(report)
+        workbook.save_as(tmp_path / "good.xlsx")
+    assert (tmp_path / "good.xlsx").stat().st_size > 0
+    with pytest.raises(WorkbookFailed), WorkbookProcess() as workbook:
+        workbook.add(report)
+        workbook.save_as(tmp_path / "no-such-folder" / "bad.xlsx")

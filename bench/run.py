@@ -718,6 +718,8 @@ def main() -> None:
     report = render(header, measures, f1, cli_seconds, cli_pages, growth, office, per_kind,
                     batches, runs, elapsed, profile_text, args.quick, version_seconds)
     report = with_section(report, hostile_section(runs))
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    report += "".join("\n" + section for section in by_hand(old))
     args.out.write_text(report, encoding="utf-8")
     print(report)
     log(f"written {args.out} in {elapsed:.0f} s")
@@ -851,6 +853,17 @@ def render_hostile(results: list[HostileRun], limited: Measure, free: Measure, r
         "",
     ]
     return "\n".join(out)
+
+
+BY_HAND = "added by hand"
+"""Sections whose title says this (the scans, measured apart) are kept as they are."""
+
+
+def by_hand(text: str) -> list[str]:
+    """The sections of ``text`` added by hand, each ending with a newline."""
+    parts = text.split("\n## ")
+    return ["## " + part.rstrip("\n") + "\n" for part in parts[1:]
+            if BY_HAND in part.split("\n", 1)[0]]
 
 
 def with_section(text: str, section: str) -> str:

@@ -124,7 +124,7 @@ def store_to_exports(store: Store, out: Path, dialect: Dialect,
 
 def _csvs_and_parquet(store: Store, out: Path, dialect: Dialect, staging: Staging) -> None:
     with csv_file_writer(staging.path(out / "documents.csv"), DOCUMENT_COLUMNS,
-                             dialect) as write:
+                         dialect) as write:
         for chunk in store.stream(_DOCUMENTS_SQL):
             write(chunk)
     with (csv_file_writer(staging.path(out / "cells.csv"), BATCH_CELL_COLUMNS,

@@ -53,19 +53,37 @@ class _Doc:
     pdfium: Any
     descents: dict[str, float | None]
     """Font base name (no subset tag) → pdfminer's descent per point of size; None: unknown
-    (or fonts of that name differ: then each page's own fonts tell, ``page_descents``)."""
-    data: bytes
-    password: str | None
-    ambiguous: frozenset[str] = frozenset()
+    (or fonts of that name differ: then each page's own fonts tell, ``_page_descents``)."""
+    ambiguous: frozenset[str]
     """Names fonts of different metrics share (documents merged into one file)."""
-    pike: Any = None
-    """The file opened with pikepdf, once a page's own fonts were needed."""
+    pike: Any
+    """The file opened with pikepdf, kept while a page's own fonts may be needed (None when
+    no name is ambiguous)."""
+
+    def close(self) -> None:
+        self.pdfium.close()
+        if self.pike is not None:
+            self.pike.close()
+
+
+def _open(data: bytes, password: str | None, *, keep_pike: bool = False) -> _Doc:
+    """The file opened by pdfium, its fonts' descents read with pikepdf; the pikepdf handle
+    stays open when ``keep_pike`` or when a font name is ambiguous."""
+    pike = pikepdf.open(io.BytesIO(data), password=password or "")
+    try:
+        descents, ambiguous = _descents_in(pike)
+        handle = pdfium.PdfDocument(data, password=password or None)
+    except BaseException:
+        pike.close()
+        raise
+    if keep_pike or ambiguous:
+        return _Doc(handle, descents, ambiguous, pike)
+    pike.close()
+    return _Doc(handle, descents, ambiguous, None)
 
 
 _DOCS: weakref.WeakKeyDictionary[Any, _Doc | None] = weakref.WeakKeyDictionary()
 """pdfplumber ``PDF`` → its pypdfium2 ``PdfDocument`` (or None: pdfium could not open it)."""
-
-_EPS = EPS
 
 
 _RULES: weakref.WeakKeyDictionary[Any, tuple[Rules, Rules]] = weakref.WeakKeyDictionary()
@@ -114,11 +132,8 @@ def file_glyphs(path: Path, password: str | None = None) -> Iterator[list[Glyph]
     """The glyphs of every page of a PDF, as ``page_glyphs`` reads them (None for a page
     pdfium cannot stand in for): the file opened by pdfium, its fonts' descents and page
     boxes read with pikepdf (the page height in the file's own precision)."""
-    data = path.read_bytes()
-    pike = pikepdf.open(io.BytesIO(data), password=password or "")
-    descents, clashes = _descents_in(pike)
-    handle = pdfium.PdfDocument(data, password=password or None)
-    doc = _Doc(handle, descents, data, password, clashes, pike=pike)
+    doc = _open(path.read_bytes(), password, keep_pike=True)
+    handle = doc.pdfium
     try:
         for index in range(len(handle)):
             x0, y0, _, y1 = (float(v) for v in doc.pike.pages[index].mediabox)
@@ -131,8 +146,7 @@ def file_glyphs(path: Path, password: str | None = None) -> Iterator[list[Glyph]
             finally:
                 ppage.close()
     finally:
-        handle.close()
-        doc.pike.close()
+        doc.close()
 
 
 @dataclass
@@ -198,9 +212,7 @@ def close_document(pdf: Any) -> None:
     """Close the pdfium document opened for a pdfplumber document, if any."""
     doc = _DOCS.pop(pdf, None)
     if doc is not None:
-        doc.pdfium.close()
-        if doc.pike is not None:
-            doc.pike.close()
+        doc.close()
 
 
 def _document(pdf: Any) -> _Doc | None:
@@ -211,12 +223,10 @@ def _document(pdf: Any) -> _Doc | None:
         stream = pdf.stream
         stream.seek(0)
         data = stream.read()
-        descents, ambiguous = _font_descents_and_clashes(data, pdf.password)
-        handle = pdfium.PdfDocument(data, password=pdf.password or None)
-        if len(handle) == len(pdf.pages):
-            doc = _Doc(handle, descents, data, pdf.password, ambiguous)
-        else:
-            handle.close()
+        doc = _open(data, pdf.password)
+        if len(doc.pdfium) != len(pdf.pages):
+            doc.close()
+            doc = None
     except (pdfium.PdfiumError, pikepdf.PdfError):
         doc = None
     _DOCS[pdf] = doc
@@ -271,12 +281,10 @@ def _descents_on(doc: _Doc, index: int) -> dict[str, float | None]:
     different metrics (a file merged from several documents), the page's own fonts'."""
     if not doc.ambiguous:
         return doc.descents
-    if doc.pike is None:
-        doc.pike = pikepdf.open(io.BytesIO(doc.data), password=doc.password or "")
-    return {**doc.descents, **page_descents(doc.pike.pages[index], doc.ambiguous)}
+    return {**doc.descents, **_page_descents(doc.pike.pages[index], doc.ambiguous)}
 
 
-def page_descents(page: pikepdf.Page, names: frozenset[str]) -> dict[str, float | None]:
+def _page_descents(page: pikepdf.Page, names: frozenset[str]) -> dict[str, float | None]:
     """Descents of the fonts named ``names`` that ``page`` uses (its resources and those of
     its forms); a name still shared by two fonts of the page is unknown (None)."""
     found = _descents_of(_page_fonts(page.obj))
@@ -413,7 +421,7 @@ def _subpaths(obj: Any, m: Matrix) -> Iterator[tuple[list[tuple[float, float] | 
 
 
 def _same(p: tuple[float, float], q: tuple[float, float]) -> bool:
-    return abs(p[0] - q[0]) <= _EPS and abs(p[1] - q[1]) <= _EPS
+    return abs(p[0] - q[0]) <= EPS and abs(p[1] - q[1]) <= EPS
 
 
 def _classify(
@@ -431,11 +439,11 @@ def _classify(
     elif len(points) == 4 and closed:
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
         square = (
-            abs(x0 - x1) <= _EPS and abs(y1 - y2) <= _EPS
-            and abs(x2 - x3) <= _EPS and abs(y3 - y0) <= _EPS
+            abs(x0 - x1) <= EPS and abs(y1 - y2) <= EPS
+            and abs(x2 - x3) <= EPS and abs(y3 - y0) <= EPS
         ) or (
-            abs(y0 - y1) <= _EPS and abs(x1 - x2) <= _EPS
-            and abs(y2 - y3) <= _EPS and abs(x3 - x0) <= _EPS
+            abs(y0 - y1) <= EPS and abs(x1 - x2) <= EPS
+            and abs(y2 - y3) <= EPS and abs(x3 - x0) <= EPS
         )
         if square:
             rects.append(_record("rect", points, height))
